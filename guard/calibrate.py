@@ -1,0 +1,73 @@
+"""Thresholds from benign text: each matcher's threshold is set so that at most ``fpr`` of benign texts
+would be blocked by it.
+
+For every benign text, each matcher's highest raw score over all items is taken (0 when it found
+nothing); the threshold is the lowest value that leaves at most ``floor(fpr * n)`` texts at or above it.
+A floor keeps a tiny or unusual benign set from producing a degenerate threshold.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from guard.exceptions import InputError
+from guard.guard import Guard
+from guard.types import Matcher
+
+FLOORS = {"verbatim": 0.2, "semantic": 0.5, "concept": 0.5}
+_BATCH = 64
+
+
+def benign_scores(guard: Guard, texts: Sequence[str], *, progress: bool = False) -> dict[str, np.ndarray]:
+    """Per matcher, the highest raw score of each text: arrays of shape ``(len(texts),)``."""
+    out = {m.value: np.zeros(len(texts), np.float32) for m in Matcher}
+    batches = range(0, len(texts), _BATCH)
+    if progress:
+        from tqdm import tqdm
+
+        batches = tqdm(batches, desc="calibrating", unit="batch")  # type: ignore[assignment]
+    for start in batches:
+        for n, found in enumerate(guard.evidence(texts[start : start + _BATCH]), start=start):
+            for f in found:
+                out[f.matcher.value][n] = max(out[f.matcher.value][n], f.score)
+    return out
+
+
+def threshold_at(scores: np.ndarray, fpr: float) -> float:
+    """The lowest threshold that flags at most ``floor(fpr * n)`` of ``scores``."""
+    ranked = np.sort(scores)[::-1]
+    allowed = int(math.floor(fpr * len(ranked) + 1e-9))
+    if allowed >= len(ranked):
+        return 0.0
+    return float(np.nextafter(np.float32(ranked[allowed]), np.float32(np.inf)))
+
+
+def calibrate(guard: Guard, texts: Sequence[str], *, fpr: float, source: str = "", progress: bool = False) -> dict[str, Any]:
+    """Set ``guard.index``'s thresholds from ``texts`` at false-block rate ``fpr``; return the record.
+
+    The caller persists it with ``guard.index.save(path)``.
+    """
+    if not 0 < fpr < 1:
+        raise InputError(f"--fpr must be between 0 and 1 (exclusive), got {fpr}")
+    needed = math.ceil(1 / fpr)
+    if len(texts) < needed:
+        raise InputError(f"calibrating at fpr={fpr} needs at least {needed} benign texts, got {len(texts)}")
+    scores = benign_scores(guard, texts, progress=progress)
+    thresholds = {m: max(FLOORS[m], threshold_at(s, fpr)) for m, s in scores.items()}
+    measured = {m: float(np.mean(scores[m] >= t)) for m, t in thresholds.items()}
+    manifest = guard.index.manifest
+    manifest["thresholds"] = {**manifest.get("thresholds", {}), **{m: round(t, 6) for m, t in thresholds.items()}}
+    record = {
+        "source": source,
+        "texts": len(texts),
+        "fpr": fpr,
+        "measured_fpr": measured,
+        "at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    manifest["calibration"] = record
+    return {"thresholds": manifest["thresholds"], **record}

@@ -1,0 +1,216 @@
+"""The ``guard`` command: ``guard index build|add|remove|info``, ``guard check``, ``guard calibrate``.
+
+Results go to stdout (JSON, one object per line); progress and errors go to stderr. Any `GuardError`
+ends the command with a one-line message and exit status 1; usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from guard.exceptions import GuardError, InputError
+
+_BATCH = 64
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except GuardError as exc:
+        print(f"guard: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("guard: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="guard", description="Suppress forbidden content in model outputs.")
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    ix = sub.add_parser("index", help="build and maintain an index").add_subparsers(metavar="ACTION")
+    b = ix.add_parser("build", help="build an index from a policy file")
+    b.add_argument("policy", type=Path)
+    b.add_argument("--out", type=Path, required=True, help="index folder (created or replaced atomically)")
+    b.add_argument("--ann", choices=["flat", "hnsw", "ivf"], default="flat", help="search structure (default: exact)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(run=_cmd_build)
+    a = ix.add_parser("add", help="add items (a takedown) without a rebuild")
+    a.add_argument("index", type=Path)
+    a.add_argument("items", nargs="?", type=Path, help="a YAML file with 'items:' in the policy format")
+    a.add_argument("--id", help="add one content item with this id (with --text)")
+    a.add_argument("--text", help="the text of that item")
+    a.add_argument("--action", default="block", choices=["block", "redact", "regenerate"])
+    a.set_defaults(run=_cmd_add)
+    r = ix.add_parser("remove", help="remove items by id")
+    r.add_argument("index", type=Path)
+    r.add_argument("ids", nargs="+")
+    r.set_defaults(run=_cmd_remove)
+    i = ix.add_parser("info", help="print the manifest and the item ids")
+    i.add_argument("index", type=Path)
+    i.set_defaults(run=_cmd_info)
+
+    c = sub.add_parser("check", help="check texts against an index")
+    c.add_argument("text", nargs="?", help="the text to check ('-' reads stdin)")
+    c.add_argument("--index", type=Path, required=True)
+    c.add_argument("--jsonl", type=Path, help='a file of {"text": ...} lines; other keys are passed through')
+    c.add_argument("--redact", action="store_true", help="print the text with matched spans replaced")
+    c.set_defaults(run=_cmd_check)
+
+    k = sub.add_parser("calibrate", help="set thresholds from a benign corpus")
+    k.add_argument("index", type=Path)
+    k.add_argument("--benign", type=Path, required=True, help=".txt (one text per line) or .jsonl with 'text'")
+    k.add_argument("--fpr", type=float, default=0.01, help="false-block rate to allow (default 0.01)")
+    k.set_defaults(run=_cmd_calibrate)
+    return p
+
+
+# --- index ----------------------------------------------------------------------------------------
+def _cmd_build(args: argparse.Namespace) -> int:
+    from guard.embedding import load_embedder
+    from guard.index import build_index
+    from guard.policy import load_policy
+
+    policy = load_policy(args.policy)
+    spec = policy.embedder if policy.embedder == "default" else str((args.policy.parent / policy.embedder).resolve())
+    index = build_index(policy.items, load_embedder(spec), ann_kind=args.ann, progress=not args.quiet)
+    folder = index.save(args.out)
+    _print({"index": str(args.out), "version": folder.name, **index.counts()})
+    return 0
+
+
+def _cmd_add(args: argparse.Namespace) -> int:
+    from guard.guard import Guard
+    from guard.index import add_items
+    from guard.policy import load_policy, parse_item
+
+    if (args.items is None) == (args.id is None):
+        raise InputError("give either a YAML file of items or --id with --text")
+    if args.id is not None:
+        items = parse_item({"id": args.id, "text": args.text, "action": args.action}, where="--id/--text")
+    else:
+        items = list(load_policy(args.items).items)
+    guard = Guard.load(args.index)
+    add_items(guard.index, items, guard.embedder)
+    folder = guard.index.save(args.index)
+    _print({"added": [it.id for it in items], "version": folder.name, **guard.index.counts()})
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    from guard.index import Index
+
+    index = Index.load(args.index)
+    index.remove(list(args.ids))
+    folder = index.save(args.index)
+    _print({"removed": list(args.ids), "version": folder.name, **index.counts()})
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from guard.index import Index
+
+    index = Index.load(args.index)
+    info = {k: v for k, v in index.manifest.items() if k != "files"}
+    info["items"] = [{k: it[k] for k in ("id", "kind", "action", "windows")} for it in index.items]
+    _print(info, indent=2)
+    return 0
+
+
+# --- check and calibrate --------------------------------------------------------------------------
+def _cmd_check(args: argparse.Namespace) -> int:
+    from guard.guard import Guard
+    from guard.types import redact
+
+    if (args.text is None) == (args.jsonl is None):
+        raise InputError("give either a TEXT argument or --jsonl FILE")
+    records = _read_jsonl(args.jsonl) if args.jsonl else [{"text": _single_text(args.text)}]
+    guard = Guard.load(args.index)
+    for start in range(0, len(records), _BATCH):
+        batch = records[start : start + _BATCH]
+        for record, verdict in zip(batch, guard.check_batch([r["text"] for r in batch])):
+            if args.redact and args.jsonl is None:
+                print(redact(record["text"], verdict))
+                continue
+            extra = {k: v for k, v in record.items() if k != "text"}
+            out = {**extra, **verdict.to_dict()}
+            if args.redact:
+                out["redacted"] = redact(record["text"], verdict)
+            _print(out)
+    return 0
+
+
+def _single_text(text: str) -> str:
+    if text == "-":
+        text = _decode(sys.stdin.buffer.read(), "stdin")
+    if not text.strip():
+        raise InputError("the text is empty: nothing to check")
+    return text
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{where}: not valid UTF-8 (line {line}, byte {exc.start})") from None
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every line parsed and validated before anything is checked, so a bad line prints nothing."""
+    records = []
+    for n, line in enumerate(_decode(_read_bytes(path), str(path)).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise InputError(f'{path}:{n}: expected an object with a string "text"')
+        records.append(record)
+    if not records:
+        raise InputError(f"{path}: no texts to check")
+    return records
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from guard.calibrate import calibrate
+    from guard.guard import Guard
+    from guard.index.store import sha256
+
+    if args.benign.suffix == ".jsonl":
+        texts = [r["text"] for r in _read_jsonl(args.benign)]
+    else:
+        texts = [t for t in _decode(_read_bytes(args.benign), str(args.benign)).splitlines() if t.strip()]
+    guard = Guard.load(args.index)
+    record = calibrate(guard, texts, fpr=args.fpr, source=f"{args.benign.name} sha256:{sha256(args.benign)[:16]}",
+                       progress=True)
+    folder = guard.index.save(args.index)
+    _print({"version": folder.name, **record})
+    return 0
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror}") from None
+
+
+def _print(obj: Any, *, indent: int | None = None) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=indent))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""What every detector sees: a candidate text, prepared once and shared by all detectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from guard.normalize import View
+from guard.types import Finding, Matcher
+from guard.windows import Window
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A text to check, with its views, windows and window vectors.
+
+    Attributes:
+        text: the original text; every span in a finding indexes into it.
+        views: ``views[0]`` is the canonical text; the rest are decodings (base64, reversed...).
+        windows: ``(view position, window)`` pairs, the windows that were embedded.
+        vectors: shape ``(len(windows), dim)``, float32, unit rows, in the order of ``windows``.
+    """
+
+    text: str
+    views: tuple[View, ...]
+    windows: tuple[tuple[int, Window], ...]
+    vectors: np.ndarray
+
+    def window_span(self, position: int) -> tuple[int, int, str]:
+        """Original span and view label of window number ``position``."""
+        view_pos, window = self.windows[position]
+        view = self.views[view_pos]
+        start, end = view.span(window.start, window.end)
+        return start, end, view.label
+
+
+def window_findings(
+    best: dict[tuple[int, int], tuple[float, int]],
+    candidate: Candidate,
+    item_meta: list[tuple[str, str]],
+    threshold: float,
+    matcher: Matcher,
+) -> list[Finding]:
+    """Keep flagged pairs and, per item, the best unflagged one; drop spans inside a better one."""
+    out: list[Finding] = []
+    top: dict[int, float] = {}
+    for (w, item), (score, row) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+        if score < threshold and item in top:
+            continue
+        start, end, label = candidate.window_span(w)
+        if any(f.item_id == item_meta[item][0] and f.start <= start and end <= f.end for f in out):
+            continue
+        top.setdefault(item, score)
+        item_id, kind = item_meta[item]
+        clipped = float(min(1.0, max(0.0, score)))
+        out.append(Finding(item_id, kind, matcher, clipped, threshold, start, end, label, {"window": row}))
+    return out

@@ -1,0 +1,144 @@
+"""`Guard`: load an index, check texts against it, and explain every decision."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from guard.detectors import concept, semantic, verbatim
+from guard.detectors.base import Candidate
+from guard.embedding import Embedder, load_embedder
+from guard.exceptions import InputError
+from guard.index import Index, store
+from guard.normalize import View, language_score, views
+from guard.types import Action, Finding, Verdict, redact
+from guard.windows import Window, windows
+
+MAX_CHARS = 200_000  # refuse longer texts rather than check them slowly; see `Guard(max_chars=...)`
+_DECODED = ("base64", "hex", "url")  # decodings whose text is embedded whenever it reads as language
+_MIN_LANGUAGE = 0.15
+
+
+class Guard:
+    """Checks candidate outputs against an index of forbidden content and concepts.
+
+    Example:
+        >>> guard = Guard.load("build/demo-index")            # doctest: +SKIP
+        >>> verdict = guard.check("Jane Roe's SSN is 078-05-1120")  # doctest: +SKIP
+        >>> verdict.allowed, verdict.item_ids                 # doctest: +SKIP
+        (False, ('jane-record',))
+    """
+
+    def __init__(self, index: Index, embedder: Embedder, *, max_chars: int = MAX_CHARS) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.max_chars = max_chars
+
+    @classmethod
+    def load(cls, path: str | Path, *, embedder: Embedder | None = None, verify: bool = True, **kwargs: int) -> Guard:
+        """Load the index at ``path`` with the embedder it was built with (or ``embedder``, if it matches)."""
+        if embedder is None:
+            manifest = store.read_manifest(store.live_version(Path(path)), verify=False)
+            embedder = load_embedder(manifest["embedder"].get("spec", "default"))
+        index = Index.load(path, embedder=(embedder.name, embedder.dim), verify=verify)
+        return cls(index, embedder, **kwargs)
+
+    # --- public API -------------------------------------------------------------------------------
+    def check(self, text: str) -> Verdict:
+        """The verdict on one text (see `Verdict`). Raises `InputError` if it is not a str or too long."""
+        return self.check_batch([text])[0]
+
+    def check_batch(self, texts: Sequence[str]) -> list[Verdict]:
+        """Verdicts for many texts; their windows are embedded together, which is faster than one by one."""
+        return [self._verdict(found) for found in self.evidence(texts)]
+
+    def redact(self, text: str, *, mask: str = "[REDACTED]") -> tuple[str, Verdict]:
+        """``text`` with every flagged span replaced by ``mask``, and the verdict."""
+        verdict = self.check(text)
+        return redact(text, verdict, mask=mask), verdict
+
+    def evidence(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """All evidence per text, flagged or not: each matcher's best per item (used by calibration)."""
+        candidates = self._prepare(texts)
+        return [self._detect(c) for c in candidates]
+
+    # --- internals --------------------------------------------------------------------------------
+    def _prepare(self, texts: Sequence[str]) -> list[Candidate]:
+        staged: list[tuple[str, tuple[View, ...], list[tuple[int, Window]]]] = []
+        for n, text in enumerate(texts):
+            self._validate(text, n)
+            vs = tuple(views(text)) if text.strip() else ()
+            staged.append((text, vs, _windows_to_embed(vs)))
+        flat = [w.text for _, _, ws in staged for _, w in ws]
+        vectors = self.embedder.embed(flat) if flat else np.zeros((0, self.embedder.dim), np.float32)
+        out, at = [], 0
+        for text, vs, ws in staged:
+            out.append(Candidate(text, vs, tuple(ws), vectors[at : at + len(ws)]))
+            at += len(ws)
+        return out
+
+    def _validate(self, text: object, n: int) -> None:
+        if not isinstance(text, str):
+            raise InputError(f"text #{n} is a {type(text).__name__}, expected str")
+        if len(text) > self.max_chars:
+            raise InputError(
+                f"text #{n} has {len(text):,} characters, more than the limit of {self.max_chars:,}; "
+                "split it, or raise max_chars"
+            )
+
+    def _detect(self, c: Candidate) -> list[Finding]:
+        if not c.views:
+            return []
+        ix, t, meta = self.index, self.index.thresholds, self.index.item_meta
+        a = ix.arrays
+        found = verbatim.detect(ix.verbatim, c, meta, t["verbatim"])
+        if len(c.vectors):
+            found += semantic.detect(ix.ann_index, a["window_item"], c, meta, t["semantic"])
+            found += concept.detect(a["concept_vectors"], a["concept_item"], a["concept_role"], c, meta,
+                                    t["concept"], t["concept_margin"])
+        return found
+
+    def _verdict(self, found: list[Finding]) -> Verdict:
+        actions = {it["id"]: Action(it["action"]) for it in self.index.items} if found else {}
+        flagged = [f for f in found if f.score >= f.threshold]
+        flagged.sort(key=lambda f: (-actions[f.item_id].severity, -leak_score(f)))
+        rest = [f for f in found if f.score < f.threshold]
+        near = max(rest, key=leak_score, default=None)
+        score = max((leak_score(f) for f in found), default=0.0)
+        if not flagged:
+            return Verdict(True, Action.ALLOW, score, (), near)
+        return Verdict(False, actions[flagged[0].item_id], score, tuple(flagged), near)
+
+
+def leak_score(f: Finding) -> float:
+    """A finding's score on one scale for all matchers: 0.5 at its threshold, 1 at the maximum.
+
+    ``s < t`` maps to ``0.5 * s / t``; ``s >= t`` to ``0.5 + 0.5 * (s - t) / (1 - t)``. Monotone in the raw
+    score, so a verdict's score is >= 0.5 exactly when the text is blocked.
+    """
+    s, t = f.score, f.threshold
+    if t <= 0:
+        return 1.0 if s > 0 else 0.5
+    if s < t:
+        return 0.5 * s / t
+    return 1.0 if t >= 1 else 0.5 + 0.5 * (s - t) / (1 - t)
+
+
+def _windows_to_embed(vs: tuple[View, ...]) -> list[tuple[int, Window]]:
+    """Windows of the canonical view, and of each decoding that reads as language.
+
+    rot13 and reversed views are embedded only when they read clearly more like language than the text
+    itself, so ordinary text costs one view's windows (their verbatim check runs regardless).
+    """
+    if not vs:
+        return []
+    plain_score = language_score(vs[0].text)
+    out: list[tuple[int, Window]] = [(0, w) for w in windows(vs[0].text)]
+    for pos, view in enumerate(vs[1:], start=1):
+        score = language_score(view.text)
+        decoded = view.label.split("+")[0] in _DECODED
+        if score >= _MIN_LANGUAGE and (decoded or score >= plain_score + _MIN_LANGUAGE):
+            out.extend((pos, w) for w in windows(view.text))
+    return out

@@ -1,0 +1,94 @@
+"""Turning policy items into index rows: windows, vectors, concept entries, verbatim n-grams.
+
+All texts of a batch of items are embedded in one pass (with a progress bar on long builds), then
+appended to the index at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from guard.detectors.concept import ROLE_ALLOW, ROLE_DESCRIPTION, ROLE_EXAMPLE
+from guard.detectors.verbatim import VerbatimLayer
+from guard.embedding import Embedder
+from guard.exceptions import GuardIndexError
+from guard.index.data import Index
+from guard.normalize import canonical
+from guard.policy import Item
+from guard.windows import windows
+
+
+@dataclass
+class _Rows:
+    """One item's rows before embedding."""
+
+    item: dict[str, Any]
+    texts: list[str] = field(default_factory=list)  # content windows, then concept entries
+    spans: list[tuple[int, int]] = field(default_factory=list)  # content windows' spans in the item text
+    roles: list[int] = field(default_factory=list)  # concept entries' roles
+    ngrams: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    length: int = 0
+
+
+def _rows(item: Item) -> _Rows:
+    record = {"id": item.id, "kind": item.kind, "action": item.action.value, "metadata": dict(item.metadata)}
+    rows = _Rows(record)
+    if item.kind == "content":
+        view = canonical(item.text)
+        for w in windows(view.text):
+            rows.texts.append(w.text)
+            rows.spans.append(view.span(w.start, w.end))
+        rows.ngrams, rows.length = VerbatimLayer.item_ngrams(item.text)
+        record["sha256"] = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
+    else:
+        for role, texts in ((ROLE_DESCRIPTION, [item.description] if item.description else []),
+                            (ROLE_EXAMPLE, item.examples), (ROLE_ALLOW, item.allow)):
+            for text in texts:
+                for w in windows(canonical(text).text):
+                    rows.texts.append(w.text)
+                    rows.roles.append(role)
+    record["windows"] = len(rows.texts)
+    return rows
+
+
+def add_items(index: Index, items: Sequence[Item], embedder: Embedder, *, progress: bool = False) -> None:
+    """Embed ``items`` and add them to ``index`` (in memory; call `Index.save` to persist)."""
+    taken = [it.id for it in items if index.position(it.id) is not None]
+    if taken:
+        raise GuardIndexError(f"the index already has item(s) {', '.join(map(repr, taken))}; remove them first")
+    all_rows = [_rows(it) for it in items]
+    texts = [t for r in all_rows for t in r.texts]
+    vectors = embedder.embed(texts, progress=progress) if texts else np.zeros((0, index.dim), np.float32)
+    entries, at = [], 0
+    for r in all_rows:
+        vec, at = vectors[at : at + len(r.texts)], at + len(r.texts)
+        content = vec[: len(r.spans)]
+        entries.append((r.item, {
+            "window_span": np.array(r.spans, np.int32).reshape(-1, 2),
+            "vectors": content,
+            "concept_role": np.array(r.roles, np.int8),
+            "concept_vectors": vec[len(r.spans):],
+            "ngram_hash": r.ngrams,
+            "item_length": np.array([r.length], np.int32),
+        }))  # fmt: skip
+    index.extend(entries)
+
+
+def build_index(
+    items: Sequence[Item],
+    embedder: Embedder,
+    *,
+    ann_kind: str = "flat",
+    ann_params: dict[str, Any] | None = None,
+    progress: bool = False,
+) -> Index:
+    """A new in-memory index of ``items``; `Index.save` writes it."""
+    index = Index.empty(embedder=embedder.name, dim=embedder.dim, spec=embedder.spec or "default", ann_kind=ann_kind, ann_params=ann_params)
+    add_items(index, items, embedder, progress=progress)
+    index.finalize()
+    return index

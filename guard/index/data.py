@@ -1,0 +1,218 @@
+"""The index in memory: items, content windows and their vectors, concept entries, the verbatim layer.
+
+Arrays are addressed by *item position* (the item's place in ``items``); removal rewrites positions.
+`Index.load` and `Index.save` go through `guard.index.store`, so every write is atomic and checksummed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from guard.detectors.verbatim import VerbatimLayer
+from guard.exceptions import EmbedderMismatchError, GuardIndexError
+from guard.index import ann, store
+from guard.normalize import NORMALIZATION_VERSION
+
+# Calibrated on benign text; see `DEFAULT_THRESHOLDS_SOURCE`. `guard calibrate` replaces them per index.
+DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.5, "semantic": 0.75, "concept": 0.6, "concept_margin": 0.03}
+DEFAULT_THRESHOLDS_SOURCE = "defaults"
+
+_ARRAYS = {
+    "window_item": np.int32, "window_span": np.int32, "vectors": np.float32,
+    "concept_item": np.int32, "concept_role": np.int8, "concept_vectors": np.float32,
+    "ngram_hash": np.uint64, "ngram_item": np.int32, "item_length": np.int32,
+}  # fmt: skip
+
+
+@dataclass
+class Index:
+    """A loaded (or freshly built) index. Mutate it only through `add` and `remove`, then `save`."""
+
+    manifest: dict[str, Any]
+    items: list[dict[str, Any]]
+    arrays: dict[str, np.ndarray]
+    ann_index: Any = None
+    _layer: VerbatimLayer | None = field(default=None, repr=False)
+
+    # --- properties -------------------------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        return int(self.manifest["embedder"]["dim"])
+
+    @property
+    def ann_kind(self) -> str:
+        return str(self.manifest["ann"]["kind"])
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return {**DEFAULT_THRESHOLDS, **self.manifest.get("thresholds", {})}
+
+    @property
+    def item_meta(self) -> list[tuple[str, str]]:
+        return [(it["id"], it["kind"]) for it in self.items]
+
+    @property
+    def verbatim(self) -> VerbatimLayer:
+        if self._layer is None:
+            a = self.arrays
+            self._layer = VerbatimLayer(a["ngram_hash"], a["ngram_item"], a["item_length"])
+        return self._layer
+
+    def position(self, item_id: str) -> int | None:
+        return next((i for i, it in enumerate(self.items) if it["id"] == item_id), None)
+
+    # --- construction -----------------------------------------------------------------------------
+    @classmethod
+    def empty(cls, *, embedder: str, dim: int, spec: str = "default", ann_kind: str = "flat", ann_params: dict[str, Any] | None = None) -> Index:
+        manifest = {
+            "embedder": {"name": embedder, "dim": dim, "spec": spec},
+            "normalization_version": NORMALIZATION_VERSION,
+            "ann": {"kind": ann_kind, "params": dict(ann_params or {})},
+            "thresholds": dict(DEFAULT_THRESHOLDS),
+            "calibration": {"source": DEFAULT_THRESHOLDS_SOURCE},
+        }
+        arrays = {name: np.zeros((0,), dtype) for name, dtype in _ARRAYS.items()}
+        arrays["window_span"] = np.zeros((0, 2), np.int32)
+        arrays["vectors"] = np.zeros((0, dim), np.float32)
+        arrays["concept_vectors"] = np.zeros((0, dim), np.float32)
+        return cls(manifest, [], arrays)
+
+    def extend(self, entries: list[tuple[dict[str, Any], dict[str, np.ndarray]]]) -> None:
+        """Add items with their rows; ``entries`` are ``(item, parts)`` from `guard.index.build.prepare`.
+
+        ``parts`` holds one item's arrays without item positions (``window_span``, ``vectors``,
+        ``concept_role``, ``concept_vectors``, ``ngram_hash``, ``item_length``); positions are assigned here.
+        """
+        if not entries:
+            return
+        start = len(self.items)
+        self.items.extend(item for item, _ in entries)
+        parts = [p for _, p in entries]
+        positions = range(start, start + len(entries))
+        a = self.arrays
+
+        def owners(key: str) -> np.ndarray:
+            return np.concatenate([np.full(len(p[key]), pos, np.int32) for pos, p in zip(positions, parts)])
+
+        def stacked(key: str, dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
+            return np.concatenate([a[key]] + [np.asarray(p[key], dtype).reshape(shape) for p in parts])
+
+        new_vectors = np.concatenate([p["vectors"].reshape(-1, self.dim) for p in parts]).astype(np.float32)
+        a["window_item"] = np.concatenate([a["window_item"], owners("window_span")])
+        a["window_span"] = stacked("window_span", np.int32, (-1, 2))
+        a["vectors"] = np.concatenate([a["vectors"], new_vectors])
+        a["concept_item"] = np.concatenate([a["concept_item"], owners("concept_role")])
+        a["concept_role"] = stacked("concept_role", np.int8, (-1,))
+        a["concept_vectors"] = stacked("concept_vectors", np.float32, (-1, self.dim))
+        a["ngram_item"] = np.concatenate([a["ngram_item"], owners("ngram_hash")])
+        a["ngram_hash"] = stacked("ngram_hash", np.uint64, (-1,))
+        a["item_length"] = stacked("item_length", np.int32, (-1,))
+        if self.ann_index is not None:
+            ann.add(self.ann_index, new_vectors)
+        self._layer = None
+
+    def remove(self, item_ids: list[str]) -> None:
+        """Drop items and all their rows; raise `GuardIndexError` naming any id that is not there."""
+        missing = [i for i in item_ids if self.position(i) is None]
+        if missing:
+            raise GuardIndexError(f"no item with id {', '.join(map(repr, missing))} in the index")
+        drop = {self.position(i) for i in item_ids}
+        keep = np.array([p for p in range(len(self.items)) if p not in drop], dtype=np.int32)
+        remap = np.full(len(self.items), -1, np.int32)
+        remap[keep] = np.arange(len(keep), dtype=np.int32)
+        a = self.arrays
+        for owner, rows in (("window_item", ("window_span", "vectors")), ("concept_item", ("concept_role", "concept_vectors")),
+                            ("ngram_item", ("ngram_hash",))):
+            mask = remap[a[owner]] >= 0
+            for name in rows:
+                a[name] = a[name][mask]
+            a[owner] = remap[a[owner][mask]]
+        a["item_length"] = a["item_length"][keep]
+        self.items = [self.items[p] for p in keep.tolist()]
+        self._layer = None
+        if self.ann_index is not None:
+            params = self.manifest["ann"]["params"]
+            self.ann_index = ann.rebuild(self.ann_kind, self.ann_index, self.dim, a["vectors"], params)
+
+    def finalize(self) -> None:
+        """Build the FAISS structure over all window vectors (after a bulk build)."""
+        kind = self.ann_kind
+        params = ann.resolve_params(kind, len(self.arrays["vectors"]), self.manifest["ann"]["params"])
+        self.manifest["ann"]["params"] = params
+        self.ann_index = ann.new(kind, self.dim, self.arrays["vectors"], params=params)
+
+    # --- disk -------------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        a = self.arrays
+        return {
+            "items": len(self.items),
+            "content_items": sum(1 for it in self.items if it["kind"] == "content"),
+            "concept_items": sum(1 for it in self.items if it["kind"] == "concept"),
+            "content_windows": int(len(a["vectors"])),
+            "concept_entries": int(len(a["concept_vectors"])),
+            "verbatim_ngrams": int(len(a["ngram_hash"])),
+        }
+
+    def save(self, root: str | Path) -> Path:
+        """Write this index as the new live version of ``root`` (atomically); return the version folder."""
+        if self.ann_index is None:
+            self.finalize()
+
+        def write(folder: Path) -> dict[str, Any]:
+            for name, array in self.arrays.items():
+                np.save(folder / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+            (folder / "items.json").write_text(json.dumps(self.items, ensure_ascii=False, indent=1), encoding="utf-8")
+            if self.ann_kind != "flat":
+                ann.write(self.ann_index, folder / "ann.faiss")
+            self.manifest["counts"] = self.counts()
+            return dict(self.manifest)
+
+        return store.commit(Path(root), write)
+
+    @classmethod
+    def load(cls, root: str | Path, *, embedder: tuple[str, int] | None = None, verify: bool = True) -> Index:
+        """Load the live version of ``root``; refuse an embedder mismatch or any damaged file.
+
+        Args:
+            embedder: ``(name, dim)`` of the embedder that will query this index; None skips the check.
+            verify: check every file's sha256 against the manifest.
+        """
+        folder = store.live_version(Path(root))
+        manifest = store.read_manifest(folder, verify=verify)
+        _check_compatible(manifest, embedder, folder)
+        try:
+            items = json.loads((folder / "items.json").read_text(encoding="utf-8"))
+            arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in _ARRAYS}
+        except (OSError, ValueError) as exc:
+            raise GuardIndexError(f"{folder}: cannot read the index ({exc}); the index is corrupt") from None
+        for name, dtype in _ARRAYS.items():
+            if arrays[name].dtype != dtype:
+                raise GuardIndexError(f"{folder}: {name}.npy has dtype {arrays[name].dtype}, expected {np.dtype(dtype)}")
+        index = cls(manifest, items, arrays)
+        if index.ann_kind == "flat":
+            index.ann_index = ann.new("flat", index.dim, arrays["vectors"])
+        else:
+            index.ann_index = ann.read(folder / "ann.faiss")
+        return index
+
+
+def _check_compatible(manifest: dict[str, Any], embedder: tuple[str, int] | None, folder: Path) -> None:
+    if manifest.get("normalization_version") != NORMALIZATION_VERSION:
+        raise GuardIndexError(
+            f"{folder}: built with normalization version {manifest.get('normalization_version')!r}, this guard "
+            f"uses {NORMALIZATION_VERSION!r}; rebuild the index with `guard index build`"
+        )
+    if embedder is None:
+        return
+    name, dim = embedder
+    built = manifest["embedder"]
+    if built["name"] != name or int(built["dim"]) != dim:
+        raise EmbedderMismatchError(
+            f"{folder}: built with embedder {built['name']!r} (dim {built['dim']}), but asked to query it with "
+            f"{name!r} (dim {dim}); use the same embedder or rebuild the index"
+        )

@@ -1,0 +1,99 @@
+"""Sentences and overlapping windows of sentences, with character offsets.
+
+A leak can sit inside one sentence, span two, or be buried in a long answer. Content items and candidate
+outputs are cut the same way: sentence units (long sentences split into overlapping word chunks), then
+windows of 1, 2 and 3 consecutive units. Each window keeps its ``(start, end)`` offsets into the text it was
+cut from, so a finding can name the exact span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace, or at a newline.
+_BOUNDARY = re.compile(r"""(?<=[.!?。！？])(["'”’)\]]*)\s+|\n+""")
+_WORD = re.compile(r"\S+")
+_ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "prof.", "e.g.", "i.e.", "vs.", "etc."})
+
+MAX_UNIT_WORDS = 40  # a longer sentence is split into chunks of this many words...
+UNIT_OVERLAP_WORDS = 20  # ...overlapping by this many, so no phrase is cut in every chunk
+MAX_WINDOW_WORDS = 96  # a window never exceeds this (MiniLM reads ~128 word pieces well)
+
+
+@dataclass(frozen=True)
+class Window:
+    """``text[start:end]`` of the text it was cut from; ``units`` is how many sentence units it joins."""
+
+    start: int
+    end: int
+    text: str
+    units: int = 1
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Split ``text`` into sentence spans ``(start, end)``, whitespace trimmed, empty ones dropped."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end(1) if m.group(1) is not None else m.start()
+        if "\n" not in m.group() and _ends_with_abbreviation(text, m.start()):
+            continue
+        _append_trimmed(text, start, end, spans)
+        start = m.end()
+    _append_trimmed(text, start, len(text), spans)
+    return spans
+
+
+def _ends_with_abbreviation(text: str, end: int) -> bool:
+    last = text[max(0, end - 6) : end].rsplit(" ", 1)[-1].lower()
+    return last in _ABBREVIATIONS
+
+
+def _append_trimmed(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append((start, end))
+
+
+def units(text: str) -> list[tuple[int, int]]:
+    """Sentence spans, with sentences longer than ``MAX_UNIT_WORDS`` cut into overlapping word chunks."""
+    out: list[tuple[int, int]] = []
+    for start, end in sentences(text):
+        words = [(m.start() + start, m.end() + start) for m in _WORD.finditer(text, start, end)]
+        if len(words) <= MAX_UNIT_WORDS:
+            out.append((start, end))
+            continue
+        step = MAX_UNIT_WORDS - UNIT_OVERLAP_WORDS
+        for i in range(0, len(words) - UNIT_OVERLAP_WORDS, step):
+            chunk = words[i : i + MAX_UNIT_WORDS]
+            out.append((chunk[0][0], chunk[-1][1]))
+    return out
+
+
+def windows(text: str, *, sizes: Sequence[int] = (1, 2, 3)) -> list[Window]:
+    """Windows of ``sizes`` consecutive units, each at most ``MAX_WINDOW_WORDS`` words, deduplicated.
+
+    Example:
+        >>> [w.text for w in windows("One two. Three four.", sizes=(1, 2))]
+        ['One two.', 'Three four.', 'One two. Three four.']
+    """
+    spans = units(text)
+    seen: set[tuple[int, int]] = set()
+    out: list[Window] = []
+    for size in sizes:
+        for i in range(len(spans) - size + 1):
+            start, end = spans[i][0], spans[i + size - 1][1]
+            if (start, end) in seen or (size > 1 and _word_count(text, start, end) > MAX_WINDOW_WORDS):
+                continue
+            seen.add((start, end))
+            out.append(Window(start, end, text[start:end], size))
+    return out
+
+
+def _word_count(text: str, start: int, end: int) -> int:
+    return sum(1 for _ in _WORD.finditer(text, start, end))

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from guard.windows import MAX_UNIT_WORDS, sentences, units, windows
+
+
+def test_sentences_keep_offsets_and_skip_abbreviations() -> None:
+    text = "Dr. Smith arrived. He said: \"hi!\" Then\n\nhe left"
+    spans = sentences(text)
+    assert [text[s:e] for s, e in spans] == ["Dr. Smith arrived.", 'He said: "hi!"', "Then", "he left"]
+
+
+def test_windows_join_consecutive_sentences() -> None:
+    text = "One two. Three four. Five six."
+    got = [w.text for w in windows(text)]
+    assert got == ["One two.", "Three four.", "Five six.", "One two. Three four.", "Three four. Five six.", text]
+    assert all(text[w.start : w.end] == w.text for w in windows(text))
+
+
+def test_long_sentences_are_cut_into_overlapping_chunks() -> None:
+    text = " ".join(f"w{i}" for i in range(100))
+    chunks = [text[s:e].split() for s, e in units(text)]
+    assert all(len(c) <= MAX_UNIT_WORDS for c in chunks)
+    assert chunks[0][0] == "w0" and chunks[-1][-1] == "w99"
+    for a, b in zip(chunks, chunks[1:]):
+        assert set(a) & set(b), "consecutive chunks must overlap"
+
+
+def test_empty_text_has_no_windows() -> None:
+    assert windows("") == [] and windows("   \n ") == []
