@@ -26,7 +26,6 @@ import codecs
 import functools
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -159,7 +158,7 @@ class _Edits:
         """Return the edited buffer; maps are composed with the buffer's (assumed monotone)."""
         if not self.a:
             return buf
-        text, n = buf.text, len(buf.text)
+        text = buf.text
         parts: list[str] = []
         pos = 0
         for a, b, out in zip(self.a, self.b, self.out):
@@ -168,8 +167,26 @@ class _Edits:
             pos = b
         parts.append(text[pos:])
         new_text = "".join(parts)
-        lo, hi = self._index_maps(n, len(new_text))
+        if len(self.a) <= max(64, len(text) // 256):
+            return _Buf(new_text, *self._sliced_maps(buf))
+        lo, hi = self._index_maps(len(text), len(new_text))
         return _Buf(new_text, buf.starts[lo], buf.ends[hi - 1])
+
+    def _sliced_maps(self, buf: _Buf) -> tuple[np.ndarray, np.ndarray]:
+        """New maps by concatenating slices: fastest when edits are few."""
+        edit_starts = buf.starts[np.asarray(self.lo, dtype=np.int64)]
+        edit_ends = buf.ends[np.asarray(self.hi, dtype=np.int64) - 1]
+        starts: list[np.ndarray] = []
+        ends: list[np.ndarray] = []
+        pos = used = 0
+        for a, b, out in zip(self.a, self.b, self.out):
+            starts += (buf.starts[pos:a], edit_starts[used : used + len(out)])
+            ends += (buf.ends[pos:a], edit_ends[used : used + len(out)])
+            used += len(out)
+            pos = b
+        starts.append(buf.starts[pos:])
+        ends.append(buf.ends[pos:])
+        return np.concatenate(starts), np.concatenate(ends)
 
     def _index_maps(self, n: int, total: int) -> tuple[np.ndarray, np.ndarray]:
         """For each output char, the input range [lo, hi) it comes from."""
@@ -199,18 +216,25 @@ class _Edits:
 def _sub(buf: _Buf, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str | None]) -> _Buf:
     """Regex substitution keeping maps; each replacement maps to the whole match.
 
-    ``repl`` returns None to leave a match alone. Same-length replacements map char by char.
+    ``repl`` returns None to leave a match alone. Same-length replacements map char by char and
+    only touch the text (a "\\n" between words becoming " " costs no map work).
     """
     edits = _Edits()
+    parts: list[str] = []
+    pos = 0
     for m in pattern.finditer(buf.text):
         out = repl(m)
         if out is None or out == m.group():
             continue
         a, b = m.span()
         if len(out) == b - a:
-            edits.add(a, b, out, range(a, b), range(a + 1, b + 1))
+            parts += (buf.text[pos:a], out)
+            pos = b
         else:
             edits.add_union(a, b, out)
+    if parts:
+        parts.append(buf.text[pos:])
+        buf = _with_text(buf, "".join(parts))
     return edits.apply(buf)
 
 
@@ -254,17 +278,41 @@ def _char_info(c: str) -> tuple[int, str]:
     return _BASE, unicodedata.normalize("NFKC", c)
 
 
-@functools.lru_cache(maxsize=8192)
-def _fold_cluster(cluster: str) -> str:
-    """NFKC of a base char with its combining marks, dropping the marks when they are noise.
+# Blocks of script-neutral combining marks, the material of Zalgo text. Marks of a script (Thai
+# tone marks, Devanagari vowel signs, Arabic harakat, Hebrew points) legitimately stack.
+_GENERIC_MARKS = (
+    (0x0300, 0x036F),
+    (0x0483, 0x0489),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xFE20, 0xFE2F),
+)
+_GENERIC_MARK_RE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _GENERIC_MARKS) + "]")
 
-    Two or more marks on one base are Zalgo noise unless they compose into one precomposed
-    letter (Vietnamese "ệ" typed decomposed), in which case they are a real accent.
+
+def _fold_cluster(cluster: str) -> str:
+    """NFKC of a base char with its combining marks, dropping the marks that are Zalgo noise.
+
+    Two or more marks on one base are noise unless they compose into one precomposed letter
+    (Vietnamese "ệ" typed decomposed); even then only script-neutral marks are dropped, so
+    Thai, Devanagari, Arabic or Hebrew stacks survive. A single mark is an accent and stays.
     """
-    if _char_info(cluster[0])[0] == _MARK:
-        return "" if len(cluster) >= 2 else cluster
-    if len(cluster) >= 3 and len(unicodedata.normalize("NFC", cluster)) != 1:
-        return _char_info(cluster[0])[1]
+    return _fold_short_cluster(cluster) if len(cluster) <= 8 else _fold_cluster_uncached(cluster)
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_short_cluster(cluster: str) -> str:
+    """`_fold_cluster`, cached: short clusters (accents, light Zalgo) repeat a lot."""
+    return _fold_cluster_uncached(cluster)
+
+
+def _fold_cluster_uncached(cluster: str) -> str:
+    """See `_fold_cluster`."""
+    base = "" if _char_info(cluster[0])[0] == _MARK else cluster[0]
+    marks = cluster[len(base) :]
+    if len(marks) >= 2 and len(unicodedata.normalize("NFC", cluster)) != 1:
+        cluster = base + _GENERIC_MARK_RE.sub("", marks)
     return unicodedata.normalize("NFKC", cluster)
 
 
@@ -291,7 +339,12 @@ def _confusable_table() -> dict[int, str]:
             for glyph in glyphs:
                 if _is_ascii_alnum(glyph):
                     candidates.setdefault(key, set()).add(glyph)
-    return {ord(c): _pick_prototype(c, opts) for c, opts in candidates.items()}
+    # A char whose case folding is already ASCII ("ſ" long s -> "s") is left to casefold.
+    return {
+        ord(c): _pick_prototype(c, opts)
+        for c, opts in candidates.items()
+        if not _is_ascii_alnum(c.casefold())
+    }
 
 
 def _is_ascii_alnum(s: str) -> bool:
@@ -300,23 +353,34 @@ def _is_ascii_alnum(s: str) -> bool:
 
 
 def _pick_prototype(c: str, options: set[str]) -> str:
-    """Choose the ASCII prototype of a lookalike: same case first, then letters, then by value."""
+    """Choose the ASCII prototype of a lookalike: same case first, then letters, then by value.
+
+    Unicode's prototype for I, l, 1 and | is "l"; an uppercase lookalike of it is an "I".
+    """
     want_upper = c.isupper()
-    return min(options, key=lambda o: (o.isupper() != want_upper, o.isdigit(), o))
+    best = min(options, key=lambda o: (o.isupper() != want_upper, o.isdigit(), o))
+    return "I" if want_upper and best == "l" else best
+
+
+_NOT_LETTER, _LATIN, _OTHER = 0, 1, 2
 
 
 @functools.lru_cache(maxsize=65536)
-def _is_latin_letter(c: str) -> bool:
-    """Whether c is a letter of the Latin script (ASCII or not)."""
-    if c.isascii():
-        return c.isalpha()
-    return c.isalpha() and unicodedata.name(c, "").startswith("LATIN")
+def _letter_script(c: str) -> int:
+    """_LATIN for a Latin-script letter (ASCII or not), _OTHER for another letter, else _NOT_LETTER."""
+    if not c.isalpha():
+        return _NOT_LETTER
+    if c.isascii() or unicodedata.name(c, "").startswith("LATIN"):
+        return _LATIN
+    return _OTHER
 
 
 # --------------------------------------------------------------------------------------------
 # canonical()
 # --------------------------------------------------------------------------------------------
 
+# What the char stage does with a char: keep it, change it (NFKC), fold it with its base as a
+# combining mark, or drop it (invisible).
 _KIND_PLAIN, _KIND_CHANGE, _KIND_MARK, _KIND_DROP = 0, 1, 2, 3
 _ASCII_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
@@ -333,7 +397,7 @@ def _from_codepoints(cps: np.ndarray) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _char_kind(c: str) -> int:
-    """What the char stage does with c: keep it, change it (NFKC), treat it as a mark, drop it."""
+    """The `_KIND_*` of c for the char stage."""
     kind, folded = _char_info(c)
     if kind == _DROP:
         return _KIND_DROP
@@ -342,91 +406,100 @@ def _char_kind(c: str) -> int:
     return _KIND_PLAIN if folded == c else _KIND_CHANGE
 
 
-_ASCII_KINDS = np.array([_char_kind(chr(i)) for i in range(128)], dtype=np.int8)
+def _present(cps: np.ndarray) -> np.ndarray:
+    """The distinct code points of a non-empty code point array, in O(n) (no sort)."""
+    present = np.zeros(int(cps.max()) + 1, dtype=bool)
+    present[cps] = True
+    return np.flatnonzero(present)
 
 
-def _char_kinds(cps: np.ndarray) -> np.ndarray:
-    """`_char_kind` of every code point, looked up once per distinct char."""
-    kinds = np.zeros(len(cps), dtype=np.int8)
-    narrow = cps < 128
-    kinds[narrow] = _ASCII_KINDS[cps[narrow]]
-    wide = np.flatnonzero(~narrow)
-    if len(wide):
-        uniq, inverse = np.unique(cps[wide], return_inverse=True)
-        table = np.fromiter((_char_kind(chr(u)) for u in uniq.tolist()), dtype=np.int8, count=len(uniq))
-        kinds[wide] = table[inverse]
-    return kinds
+def _unique_chars(text: str) -> list[str]:
+    """The distinct chars of text (``set(text)`` is slow on big texts of many scripts)."""
+    if len(text) < 4096:
+        return list(set(text))
+    return [chr(cp) for cp in _present(_codepoints(text)).tolist()]
+
+
+def _char_classes(text: str, classify: Callable[[str], int]) -> np.ndarray:
+    """``classify`` (a small int) of every char of text, called once per distinct char."""
+    cps = _codepoints(text)
+    if not len(cps):
+        return np.zeros(0, dtype=np.uint8)
+    chars = _unique_chars(text)
+    table = np.zeros(int(cps.max()) + 1, dtype=np.uint8)
+    table[[ord(c) for c in chars]] = [classify(c) for c in chars]
+    return table[cps]
+
+
+def _lookup_table(cps: np.ndarray, mapping: dict[int, str]) -> np.ndarray | None:
+    """Code point table applying a one-char-to-one-char mapping to the chars of cps (non-empty)."""
+    hits = [cp for cp in _present(cps).tolist() if cp in mapping]
+    if not hits:
+        return None
+    table = np.arange(int(cps.max()) + 1, dtype=np.uint32)
+    table[hits] = [ord(mapping[cp]) for cp in hits]
+    return table
+
+
+def _translate(text: str, mapping: dict[int, str]) -> str:
+    """``text.translate(mapping)`` for a one-char-to-one-char mapping, fast on big texts."""
+    if len(text) < 4096:
+        return text.translate(mapping)
+    cps = _codepoints(text)
+    table = _lookup_table(cps, mapping)
+    return text if table is None else _from_codepoints(table[cps])
 
 
 def _fold_chars(buf: _Buf) -> _Buf:
     """NFKC per grapheme, invisible chars dropped, Zalgo marks stripped; maps kept exact.
 
-    Vectorized: invisible chars are removed with a mask, and only the stretches around chars
-    that NFKC changes or that are combining marks are visited in Python, so clean text (any
-    script) costs a few numpy passes.
+    Vectorized: invisible chars are removed with a mask, chars are NFKC'd by one translate with
+    maps repeated for expansions ("ﬁ" -> "fi"), and only clusters of a base with combining
+    marks are visited one by one in Python.
     """
     if buf.text.isascii() and not _ASCII_CONTROL_RE.search(buf.text):
         return buf
-    cps = _codepoints(buf.text)
-    kinds = _char_kinds(cps)
+    kinds = _char_classes(buf.text, _char_kind)
     keep = kinds != _KIND_DROP
     if not keep.all():
-        cps, kinds = cps[keep], kinds[keep]
-        buf = _Buf(_from_codepoints(cps), buf.starts[keep], buf.ends[keep])
+        kinds = kinds[keep]
+        buf = _Buf(_from_codepoints(_codepoints(buf.text)[keep]), buf.starts[keep], buf.ends[keep])
+    return _nfkc_chars(_fold_clusters(buf, kinds == _KIND_MARK))
+
+
+def _fold_clusters(buf: _Buf, is_mark: np.ndarray) -> _Buf:
+    """Replace each base char carrying combining marks by `_fold_cluster` of it."""
+    marks = np.flatnonzero(is_mark)
+    if not len(marks):
+        return buf
+    bases = np.append(np.flatnonzero(~is_mark), len(is_mark))
+    cluster = np.cumsum(~is_mark)  # number of base chars up to here: the cluster's base is bases[c-1]
+    first_marks = marks[np.concatenate(([True], np.diff(marks) > 1))]
+    ids = cluster[first_marks]
+    starts = np.where(ids > 0, bases[np.maximum(ids - 1, 0)], 0)
+    ends = bases[ids]
     edits = _Edits()
-    for a, b in _special_runs(kinds):
-        _fold_run(buf.text[a:b], a, edits)
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        run = buf.text[a:b]
+        out = _fold_cluster(run)
+        if out != run:
+            edits.add_union(a, b, out)
     return edits.apply(buf)
 
 
-def _special_runs(kinds: np.ndarray) -> list[tuple[int, int]]:
-    """Maximal stretches of changed chars and marks, each with the base char before its marks."""
-    special = np.flatnonzero(kinds != _KIND_PLAIN)
-    if not len(special):
-        return []
-    breaks = np.flatnonzero(np.diff(special) > 1)
-    starts = special[np.concatenate(([0], breaks + 1))]
-    ends = special[np.concatenate((breaks, [len(special) - 1]))] + 1
-    starts = np.where((kinds[starts] == _KIND_MARK) & (starts > 0), starts - 1, starts)
-    return list(zip(starts.tolist(), ends.tolist()))
+def _nfkc_chars(buf: _Buf) -> _Buf:
+    """NFKC of every char; an expansion ("ﬁ" -> "fi", "…" -> "...") maps to its one char.
 
-
-def _fold_run(run: str, offset: int, edits: _Edits) -> None:
-    """Add the edit folding one run of chars (no invisible chars left), if it changes it."""
-    out: list[str] = []
-    lo: list[int] = []
-    hi: list[int] = []
-    i, n = 0, len(run)
-    while i < n:
-        j = i + 1
-        while j < n and _char_info(run[j])[0] == _MARK:
-            j += 1
-        folded = _char_info(run[i])[1] if j - i == 1 else _fold_cluster(run[i:j])
-        out.append(folded)
-        lo.extend([offset + i] * len(folded))
-        hi.extend([offset + j] * len(folded))
-        i = j
-    text = "".join(out)
-    if text != run:
-        edits.add(offset, offset + n, text, lo, hi)
-
-
-def _latin_share(text: str) -> float:
-    """Share of the letters of text that are Latin-script letters (0.0 without letters)."""
-    ascii_bytes = text.encode("ascii", "ignore")
-    latin = len(ascii_bytes) - len(ascii_bytes.translate(None, _ASCII_LETTERS))
-    other = 0
-    for c, count in Counter(text).items():
-        if c >= "\x80" and c.isalpha():
-            if _is_latin_letter(c):
-                latin += count
-            else:
-                other += count
-    return latin / (latin + other) if latin + other else 0.0
-
-
-_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_NON_ASCII_TOKEN_RE = re.compile(r"\S*[^\x00-\x7f]\S*")
+    Cluster outputs are already NFKC-normalized, so they pass unchanged.
+    """
+    chars = _unique_chars(buf.text)
+    mapping = {ord(c): _char_info(c)[1] for c in chars if _char_kind(c) == _KIND_CHANGE}
+    if not mapping:
+        return buf
+    if all(len(v) == 1 for v in mapping.values()):
+        return _with_text(buf, _translate(buf.text, mapping))
+    lengths = _char_classes(buf.text, lambda c: len(mapping.get(ord(c), c)))
+    return _Buf(buf.text.translate(mapping), np.repeat(buf.starts, lengths), np.repeat(buf.ends, lengths))
 
 
 def _fold_confusables(buf: _Buf) -> _Buf:
@@ -439,21 +512,30 @@ def _fold_confusables(buf: _Buf) -> _Buf:
     if text.isascii():
         return buf
     table = _confusable_table()
-    if _latin_share(text) > 0.5:
-        return _with_text(buf, text.translate(table))
-    return _with_text(buf, _NON_ASCII_TOKEN_RE.sub(lambda m: _fold_mixed_token(m.group(), table), text))
+    scripts = _char_classes(text, _letter_script)
+    latin = int(np.count_nonzero(scripts == _LATIN))
+    other = int(np.count_nonzero(scripts == _OTHER))
+    if latin > other:
+        return _with_text(buf, _translate(text, table))
+    mask = _mixed_token_mask(text, scripts)
+    if not mask.any():
+        return buf
+    cps = _codepoints(text)
+    lookup = _lookup_table(cps, table)
+    if lookup is None:
+        return buf
+    return _with_text(buf, _from_codepoints(np.where(mask, lookup[cps], cps)))
 
 
-def _fold_mixed_token(token: str, table: dict[int, str]) -> str:
-    """Fold the homoglyphs of a token if it mixes Latin letters with letters of another script."""
-    latin = other = False
-    for c in token:
-        if c.isalpha():
-            if _is_latin_letter(c):
-                latin = True
-            else:
-                other = True
-    return token.translate(table) if latin and other else token
+def _mixed_token_mask(text: str, scripts: np.ndarray) -> np.ndarray:
+    """Mask of the chars of tokens (runs of non-space chars) mixing Latin and other letters."""
+    space = _char_classes(text, str.isspace).astype(bool)
+    token = np.cumsum(~space & np.concatenate(([True], space[:-1])))  # token number per char
+    latin = np.zeros(token[-1] + 1, dtype=bool)
+    other = np.zeros(token[-1] + 1, dtype=bool)
+    latin[token[scripts == _LATIN]] = True
+    other[token[scripts == _OTHER]] = True
+    return (latin & other)[token] & ~space
 
 
 def _casefold(buf: _Buf) -> _Buf:
@@ -461,12 +543,13 @@ def _casefold(buf: _Buf) -> _Buf:
     folded = buf.text.casefold()
     if len(folded) == len(buf.text):
         return _with_text(buf, folded)
-    edits = _Edits()
-    for i, c in enumerate(buf.text):
-        if c >= "\x80" and len(c.casefold()) != 1:
-            edits.add_union(i, i + 1, c.casefold())
-    buf = edits.apply(buf)
-    return _with_text(buf, buf.text.casefold())
+    expanding = [c for c in _unique_chars(buf.text) if c >= "\x80" and len(c.casefold()) != 1]
+    if not expanding:
+        return buf
+    pattern = re.compile("|".join(map(re.escape, expanding)))
+    buf = _sub(buf, pattern, lambda m: m.group().casefold())
+    folded = buf.text.casefold()
+    return _with_text(buf, folded)
 
 
 _SPACED_RE = re.compile(
@@ -518,7 +601,9 @@ _LEET_STRONG = {
     "@": "a", "$": "s",
 }  # fmt: skip
 _LEET_WEAK = {"|": "i", "!": "i", "+": "t"}  # only between two letters/digits
-_LEET_TOKEN_RE = re.compile(r"(?<!\S)[^\s0-9@$|!+]*[0-9@$|!+]\S*")
+# A token holding a leet char; anchored at token starts so scanning stays linear.
+_LEET_TOKEN_RE = re.compile(r"(?<![^ \n])[^ \n0-9@$|!+]*[0-9@$|!+][^ \n]*")
+_MAX_LEET_TOKEN = 40  # longer tokens are identifiers, URLs or encoded blobs, not leet words
 _TOKEN_LEAD = frozenset("\"'([{<«“‘¿¡*_")
 _TOKEN_TRAIL = frozenset("\"')]}>»”’.,;:?!…*_")
 _TOKEN_PART_RE = re.compile(r"[^-./,:;'’_]+")
@@ -531,15 +616,25 @@ _URLISH_RE = re.compile(r"://|^www\.|[^\s@]@[^\s@]+\.[a-z]{2,}")
 
 
 def _deleet(buf: _Buf) -> _Buf:
-    """Map leet digits and symbols to letters inside tokens that also contain letters."""
+    """Map leet digits and symbols to letters inside tokens that also contain letters.
+
+    Runs after whitespace collapsing, so tokens are delimited by " " and "\\n" only.
+    """
     return _with_text(buf, _LEET_TOKEN_RE.sub(lambda m: _deleet_token(m.group()), buf.text))
 
 
 def _deleet_token(token: str) -> str:
+    """`_deleet_short_token` for tokens short enough to be words; longer ones are left alone."""
+    return token if len(token) > _MAX_LEET_TOKEN else _deleet_short_token(token)
+
+
+@functools.lru_cache(maxsize=65536)
+def _deleet_short_token(token: str) -> str:
     """Fold the leet chars of one token (same length), or return it unchanged.
 
     Numbers ("1990", "42"), numbers with a suffix ("3rd", "1990s", "5pm"), words ending in a
-    number ("covid19"), URLs, e-mails and trailing sentence punctuation are left alone.
+    number ("covid19"), URLs, e-mails, tokens over 40 chars and trailing sentence punctuation
+    are left alone.
     """
     if not any(c.isalpha() for c in token) or _URLISH_RE.search(token):
         return token
@@ -575,24 +670,30 @@ def _deleet_part(token: str, a: int, b: int, chars: list[str]) -> bool:
     return bool(strong)
 
 
-_SPACE_RE = re.compile(r"^\s+|\s+$|\s{2,}|[^\S ]")
-_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_SPACE_RUN_RE = re.compile(r"\s{2,}")
+_LINE_BREAK_RE = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_PARAGRAPH = "\x00"  # placeholder for a paragraph break; control chars are gone by now
+_SPACES_TO_BLANK = {cp: " " for cp in range(0x3001) if chr(cp).isspace()} | {0: "\n"}
 
 
 def _collapse_whitespace(buf: _Buf) -> _Buf:
     """One space per whitespace run, "\\n" for a run with 2+ line breaks; strip both ends.
 
     A blank line is a paragraph break, which sentence splitting downstream treats as a boundary.
+    Runs are collapsed first (a paragraph becomes a placeholder), then every remaining
+    whitespace char becomes a space by one translate.
     """
-    n = len(buf.text)
+    text = buf.text
+    a = len(text) - len(text.lstrip())
+    b = len(text.rstrip())
+    if a or b < len(text):
+        buf = _Buf(text[a:b] if a < b else "", buf.starts[a : max(a, b)], buf.ends[a : max(a, b)])
 
     def repl(m: re.Match[str]) -> str:
-        if m.start() == 0 or m.end() == n:
-            return ""
-        run = m.group().replace("\r\n", "\n")
-        return "\n" if sum(run.count(c) for c in _LINE_BREAKS) >= 2 else " "
+        return _PARAGRAPH if len(_LINE_BREAK_RE.findall(m.group())) >= 2 else " "
 
-    return _sub(buf, _SPACE_RE, repl)
+    buf = _sub(buf, _SPACE_RUN_RE, repl)
+    return _with_text(buf, buf.text.translate(_SPACES_TO_BLANK))
 
 
 _REPEATED_PUNCT_RE = re.compile(r"([^\w\s]|_)\1+")
@@ -609,8 +710,8 @@ def _canonical_buf(text: str) -> _Buf:
     buf = _fold_confusables(buf)
     buf = _casefold(buf)
     buf = _join_spaced_letters(buf)
-    buf = _deleet(buf)
     buf = _collapse_whitespace(buf)
+    buf = _deleet(buf)
     return _collapse_punctuation(buf)
 
 
@@ -640,8 +741,11 @@ _SKELETON_ASCII.update({ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 _SKELETON_ASCII[ord("L")] = "i"
 _SKELETON_SYMBOLS = {"@": "a", "$": "s", "|": "i", "!": "i", "+": "t"}
 _SKELETON_SYMBOL_RE = re.compile(r"[@$|!+]")
-_ASCII_KEEP = np.zeros(128, dtype=bool)
-_ASCII_KEEP[[ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789"]] = True
+
+
+def _is_skeleton_char(c: str) -> bool:
+    """Whether c survives in a skeleton: a lowercase ASCII letter, a digit, or non-ASCII alnum."""
+    return c.isalnum() and not ("A" <= c <= "Z")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -671,19 +775,6 @@ def _skeleton_symbol(m: re.Match[str]) -> str:
     return m.group()
 
 
-def _alnum_mask(text: str) -> np.ndarray:
-    """Boolean mask of the chars of text that are lowercase ASCII alnum or non-ASCII alnum."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    mask = np.zeros(len(cps), dtype=bool)
-    is_ascii = cps < 128
-    mask[is_ascii] = _ASCII_KEEP[cps[is_ascii]]
-    if not is_ascii.all():
-        wide = np.unique(cps[~is_ascii])
-        good = wide[[chr(int(cp)).isalnum() for cp in wide]]
-        mask[~is_ascii] = np.isin(cps[~is_ascii], good)
-    return mask
-
-
 def skeleton(view: View) -> View:
     """Aggressive fold of a canonical view for verbatim n-gram matching.
 
@@ -702,11 +793,10 @@ def skeleton(view: View) -> View:
     text = view.text
     table = dict(_SKELETON_ASCII)
     if not text.isascii():
-        table.update({ord(c): _skeleton_char(c) for c in set(text) if c >= "\x80"})
+        table.update({ord(c): _skeleton_char(c) for c in _unique_chars(text) if c >= "\x80"})
     text = _SKELETON_SYMBOL_RE.sub(_skeleton_symbol, text.translate(table))
-    mask = _alnum_mask(text)
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    kept = cps[mask].tobytes().decode("utf-32-le", "surrogatepass")
+    mask = _char_classes(text, _is_skeleton_char).astype(bool)
+    kept = _from_codepoints(_codepoints(text)[mask])
     return View(kept, view.starts[mask], view.ends[mask], label=view.label)
 
 
@@ -781,10 +871,16 @@ def _b64_run(text: str, a: int, b: int) -> _Buf | None:
     return _bytes_to_chars(raw, decoded, q_start[byte_q], q_end[byte_q])
 
 
-def _b64_decode(text: str) -> _Buf | None:
-    """All base64 runs of text, decoded and joined by paragraph breaks."""
+def _b64_decode(text: str) -> tuple[_Buf | None, bool]:
+    """All base64 runs of text, decoded and joined by paragraph breaks; and whether any run was seen.
+
+    A wrapped block followed by a line of prose ("...==\\nThanks") is retried without its last
+    line, since the prose line was taken for the block's short last line.
+    """
     pieces: list[_Buf] = []
+    seen = False
     for m in _B64_RUN_RE.finditer(text):
+        seen = True
         a, b = m.span()
         piece = _b64_run(text, a, b)
         if piece is None and "\n" in m.group():
@@ -792,7 +888,7 @@ def _b64_decode(text: str) -> _Buf | None:
             piece = _b64_run(text, a, b)
         if piece is not None:
             pieces.append(piece)
-    return _join_pieces(pieces)
+    return _join_pieces(pieces), seen
 
 
 def _hex_run(run: str, offset: int) -> _Buf | None:
@@ -807,10 +903,11 @@ def _hex_run(run: str, offset: int) -> _Buf | None:
     return _bytes_to_chars(raw, decoded, starts, ends)
 
 
-def _hex_decode(text: str) -> _Buf | None:
-    """All hex runs of text, decoded and joined by paragraph breaks."""
-    pieces = [p for m in _HEX_RUN_RE.finditer(text) if (p := _hex_run(m.group(), m.start()))]
-    return _join_pieces(pieces)
+def _hex_decode(text: str) -> tuple[_Buf | None, bool]:
+    """All hex runs of text, decoded and joined by paragraph breaks; and whether any run was seen."""
+    runs = list(_HEX_RUN_RE.finditer(text))
+    pieces = [p for m in runs if (p := _hex_run(m.group(), m.start())) is not None]
+    return _join_pieces(pieces), bool(runs)
 
 
 def _join_pieces(pieces: list[_Buf]) -> _Buf | None:
@@ -832,28 +929,33 @@ def _join_pieces(pieces: list[_Buf]) -> _Buf | None:
     return _Buf("".join(texts), np.concatenate(starts), np.concatenate(ends))
 
 
-def _url_decode(text: str) -> _Buf | None:
-    """urllib-style unquote_plus of text with >= 3 %XX escapes, mapped per escape."""
+def _url_decode(text: str) -> tuple[_Buf | None, bool]:
+    """urllib-style unquote_plus of a text with >= 3 %XX escapes, mapped per escape."""
     if len(_PCT_RE.findall(text)) < 3:
-        return None
+        return None, False
     edits = _Edits()
     for m in _URL_TOKEN_RE.finditer(text):
         a, b = m.span()
         if m.group() == "+":
             edits.add(a, b, " ", (a,), (b,))
-            continue
-        decoded = bytes.fromhex(m.group().replace("%", "")).decode("utf-8", "surrogateescape")
-        lo: list[int] = []
-        hi: list[int] = []
-        byte = 0
-        for c in decoded:
-            width = len(c.encode("utf-8", "surrogateescape"))
-            lo.append(a + 3 * byte)
-            hi.append(a + 3 * (byte + width))
-            byte += width
-        edits.add(a, b, decoded.translate(_SURROGATE_ESCAPES), lo, hi)
+        else:
+            _add_url_escapes(m.group(), a, edits)
     buf = edits.apply(_identity(text))
-    return buf if buf.text != text else None
+    return (buf if buf.text != text else None), True
+
+
+def _add_url_escapes(run: str, a: int, edits: _Edits) -> None:
+    """Add the edit decoding one run of %XX escapes; a char maps to the escapes of its bytes."""
+    decoded = bytes.fromhex(run.replace("%", "")).decode("utf-8", "surrogateescape")
+    lo: list[int] = []
+    hi: list[int] = []
+    byte = 0
+    for c in decoded:
+        width = len(c.encode("utf-8", "surrogateescape"))
+        lo.append(a + 3 * byte)
+        hi.append(a + 3 * (byte + width))
+        byte += width
+    edits.add(a, a + len(run), decoded.translate(_SURROGATE_ESCAPES), lo, hi)
 
 
 def _rot13(buf: _Buf) -> _Buf:
@@ -866,67 +968,89 @@ def _reverse(buf: _Buf) -> _Buf:
     return _Buf(buf.text[::-1], buf.starts[::-1], buf.ends[::-1])
 
 
-_DECODERS: tuple[tuple[str, Callable[[str], _Buf | None]], ...] = (
-    ("base64", _b64_decode),
-    ("hex", _hex_decode),
-    ("url", _url_decode),
+_Decoder = Callable[[str], tuple[_Buf | None, bool]]
+_DECODERS: dict[str, _Decoder] = {"base64": _b64_decode, "hex": _hex_decode, "url": _url_decode}
+# (name, transform, map orientation sign, decoders worth trying under it). rot13 keeps base64
+# runs where they were; reversal keeps base64 and hex runs; URL escapes do not survive either.
+_TRANSFORMS: tuple[tuple[str, Callable[[_Buf], _Buf], int, tuple[str, ...]], ...] = (
+    ("rot13", _rot13, 1, ("base64",)),
+    ("reversed", _reverse, -1, ("base64", "hex")),
 )
-_TRANSFORMS: tuple[tuple[str, Callable[[_Buf], _Buf]], ...] = (("rot13", _rot13), ("reversed", _reverse))
 
 
 class _Node(NamedTuple):
-    """A raw (not canonicalized) derived text with maps into the original, in the search tree."""
+    """A raw (not canonicalized) derived text with maps into the original, in the search tree.
+
+    Attributes:
+        buf: the text, with maps into the original.
+        label: the chain of decodings that produced it ("" for the original).
+        depth: the length of that chain.
+        decoders: the decoders worth trying on it.
+        transforms: whether rot13/reversal may still be applied (never twice in a chain).
+        flip: 1 if the maps are the identity, -1 if the reversed identity, 0 otherwise; lets
+            composition of the big rot13/reversed views skip fancy indexing.
+    """
 
     buf: _Buf
     label: str
     depth: int
-    transformed: bool  # the chain already holds rot13 or reversed
+    decoders: tuple[str, ...]
+    transforms: bool
+    flip: int
 
 
-def _compose(outer: _Buf, inner_starts: np.ndarray, inner_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _compose(outer: _Node, inner_starts: np.ndarray, inner_ends: np.ndarray) -> tuple[np.ndarray, ...]:
     """Maps into the original of ranges [inner_starts, inner_ends) of ``outer``'s text.
 
     Exact for maps that are monotone in either direction (reversed views run backwards).
     """
-    if len(inner_starts) == 0:
-        return inner_starts.astype(np.int64), inner_ends.astype(np.int64)
-    first_s, last_s = outer.starts[inner_starts], outer.starts[inner_ends - 1]
-    first_e, last_e = outer.ends[inner_starts], outer.ends[inner_ends - 1]
+    if outer.flip == 1 or len(inner_starts) == 0:
+        return np.asarray(inner_starts, dtype=np.int64), np.asarray(inner_ends, dtype=np.int64)
+    if outer.flip == -1:
+        n = len(outer.buf.text)
+        return n - np.asarray(inner_ends, dtype=np.int64), n - np.asarray(inner_starts, dtype=np.int64)
+    starts, ends = outer.buf.starts, outer.buf.ends
+    first_s, last_s = starts[inner_starts], starts[inner_ends - 1]
+    first_e, last_e = ends[inner_starts], ends[inner_ends - 1]
     return np.minimum(first_s, last_s), np.maximum(first_e, last_e)
 
 
 def _view_of(node: _Node) -> View:
     """The canonical view of a node's raw text, mapped into the original."""
     canon = _canonical_buf(node.buf.text)
-    starts, ends = _compose(node.buf, canon.starts, canon.ends)
-    return View(canon.text, starts, ends, label=node.label)
+    return View(canon.text, *_compose(node, canon.starts, canon.ends), label=node.label)
 
 
 def _children(node: _Node) -> list[_Node]:
-    """Nodes one decoding or transform below ``node`` (no transform of a transform)."""
+    """Nodes one decoding or transform below ``node``."""
     prefix = f"{node.label}+" if node.label else ""
     out: list[_Node] = []
-    for name, decode in _DECODERS:
+    seen: set[str] = set()
+    for name in node.decoders:
         try:
-            decoded = decode(node.buf.text)
+            decoded, saw_runs = _DECODERS[name](node.buf.text)
         except Exception:  # noqa: BLE001 - a decoder must never break normalization
-            decoded = None
+            decoded, saw_runs = None, False
+        if saw_runs:
+            seen.add(name)
         if decoded is not None and decoded.text.strip():
-            mapped = _Buf(decoded.text, *_compose(node.buf, decoded.starts, decoded.ends))
-            out.append(_Node(mapped, prefix + name, node.depth + 1, node.transformed))
-    if not node.transformed:
-        for name, transform in _TRANSFORMS:
-            out.append(_Node(transform(node.buf), prefix + name, node.depth + 1, True))
+            mapped = _Buf(decoded.text, *_compose(node, decoded.starts, decoded.ends))
+            out.append(_Node(mapped, prefix + name, node.depth + 1, tuple(_DECODERS), node.transforms, 0))
+    if node.transforms:
+        for name, transform, sign, under in _TRANSFORMS:
+            decoders = tuple(d for d in under if d in seen)
+            flip = node.flip * sign
+            out.append(_Node(transform(node.buf), prefix + name, node.depth + 1, decoders, False, flip))
     return out
 
 
 def decodings(text: str, *, max_depth: int = 2) -> list[View]:
     """Views of what the text may hide: base64, hex, URL escapes, rot13 and reversal.
 
-    Decoded texts (base64, hex, url) are searched again, up to ``max_depth`` steps in all
-    (label "base64+rot13": base64-decoded, then rot13); rot13 and reversal are never applied on
-    top of each other. At most `MAX_VIEWS` views, breadth first, duplicates dropped. Never
-    raises: a decoding that fails is simply absent.
+    Decoded texts are searched again, up to ``max_depth`` steps in all (label "base64+rot13":
+    base64-decoded, then rot13; "reversed+base64": reversed, then base64-decoded). rot13 and
+    reversal are never applied on top of each other. At most `MAX_VIEWS` views, breadth first,
+    duplicates dropped. Never raises: a decoding that fails is simply absent.
 
     Args:
         text: the original text.
@@ -934,23 +1058,21 @@ def decodings(text: str, *, max_depth: int = 2) -> list[View]:
 
     Returns:
         The derived views, canonicalized, mapped into ``text``; not the plain view. rot13 and
-        reversed are always there (for max_depth >= 1).
+        reversed of the whole text are always there (for max_depth >= 1).
     """
-    queue = [_Node(_identity(text), "", 0, False)]
+    root = _Node(_identity(text), "", 0, tuple(_DECODERS), True, 1)
+    queue = [root]
     found: list[View] = []
-    seen: set[tuple[str, bool]] = set()
+    seen: set[str] = set()
     while queue and len(found) < MAX_VIEWS:
         node = queue.pop(0)
         if node.depth >= max_depth:
             continue
         for child in _children(node):
             view = _safe_view(child)
-            if view is None or len(found) >= MAX_VIEWS:
+            if view is None or len(found) >= MAX_VIEWS or (view.text in seen and node.depth):
                 continue
-            key = (view.text, child.transformed)
-            if key in seen and node.depth > 0:
-                continue
-            seen.add(key)
+            seen.add(view.text)
             found.append(view)
             queue.append(child)
     return found

@@ -64,7 +64,7 @@ def units(text: str) -> list[tuple[int, int]]:
     """Sentence spans, with sentences longer than ``MAX_UNIT_WORDS`` cut into overlapping word chunks."""
     out: list[tuple[int, int]] = []
     for start, end in sentences(text):
-        words = [(m.start() + start, m.end() + start) for m in _WORD.finditer(text, start, end)]
+        words = [(m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
         if len(words) <= MAX_UNIT_WORDS:
             out.append((start, end))
             continue

@@ -27,3 +27,10 @@ def test_long_sentences_are_cut_into_overlapping_chunks() -> None:
 
 def test_empty_text_has_no_windows() -> None:
     assert windows("") == [] and windows("   \n ") == []
+
+
+def test_chunks_of_a_long_sentence_after_other_sentences_stay_inside_the_text() -> None:
+    text = "Short one. " + " ".join(f"w{i}" for i in range(90)) + "."
+    for w in windows(text):
+        assert 0 <= w.start < w.end <= len(text) and text[w.start : w.end] == w.text
+    assert any(w.text.startswith("w20 ") for w in windows(text))

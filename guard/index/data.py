@@ -18,9 +18,13 @@ from guard.exceptions import EmbedderMismatchError, GuardIndexError
 from guard.index import ann, store
 from guard.normalize import NORMALIZATION_VERSION
 
-# Calibrated on benign text; see `DEFAULT_THRESHOLDS_SOURCE`. `guard calibrate` replaces them per index.
-DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.5, "semantic": 0.75, "concept": 0.6, "concept_margin": 0.03}
-DEFAULT_THRESHOLDS_SOURCE = "defaults"
+# 1% false blocks on ~4,500 benign texts (STS-B train, two Gutenberg books, half of TOFU retain90) against
+# an index of the 400 TOFU forget10 answers and four authors as concepts: `python -m benchmarks defaults`
+# (benchmarks/results/defaults.json). `guard calibrate` replaces them with figures for your own index.
+# concept_margin is a design choice, not calibrated: how much closer to the concept than to an allowed
+# near-miss a window must be.
+DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.53, "semantic": 0.72, "concept": 0.59, "concept_margin": 0.03}
+DEFAULT_THRESHOLDS_SOURCE = "python -m benchmarks defaults"
 
 _ARRAYS = {
     "window_item": np.int32, "window_span": np.int32, "vectors": np.float32,

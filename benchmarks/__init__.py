@@ -1,0 +1,1 @@
+"""Benchmarks of guard: run ``python -m benchmarks --help``."""
