@@ -3,7 +3,8 @@
 Index: the 400 TOFU forget10 answers (content) and four TOFU forget10 authors as concepts (a description
 and five answers each). Benign calibration text, none of which is used as a negative in the engine
 benchmark's headline figure: STS-B *train* sentences, Gutenberg passages (Alice, Frankenstein), and
-the answers of the first half of TOFU retain90's authors. Thresholds at 1% false blocks per matcher.
+the answers of the first half of TOFU retain90's authors. Thresholds at 1% false blocks in all
+(`guard.calibrate.joint_thresholds`: the matchers share the budget).
 
     python -m benchmarks defaults [--data ../shared/data]
 """
@@ -37,7 +38,7 @@ def benign_texts(data: Path) -> list[str]:
 
 
 def run(data: Path) -> dict[str, Any]:
-    from guard.calibrate import benign_scores, threshold_at
+    from guard.calibrate import benign_scores, joint_thresholds
     from guard.embedding import load_embedder
     from guard.guard import Guard
     from guard.index import build_index
@@ -48,7 +49,7 @@ def run(data: Path) -> dict[str, Any]:
     guard = Guard(build_index(items, embedder, progress=True), embedder)
     texts = benign_texts(data)
     scores = benign_scores(guard, texts, progress=True)
-    thresholds = {m: round(threshold_at(s, 0.01), 4) for m, s in scores.items()}
+    thresholds = {m: round(t, 4) for m, t in joint_thresholds(scores, 0.01).items()}
     result = {"benign_texts": len(texts), "fpr": 0.01, "thresholds": thresholds,
               "quantiles": {m: {q: round(float(__import__("numpy").quantile(s, q)), 4) for q in (0.5, 0.9, 0.99, 0.999)}
                             for m, s in scores.items()}}

@@ -1,9 +1,10 @@
-"""Thresholds from benign text: each matcher's threshold is set so that at most ``fpr`` of benign texts
-would be blocked by it.
+"""Thresholds from benign text: set so that at most ``fpr`` of benign texts would be blocked.
 
 For every benign text, each matcher's highest raw score over all items is taken (0 when it found
-nothing); the threshold is the lowest value that leaves at most ``floor(fpr * n)`` texts at or above it.
-A floor keeps a tiny or unusual benign set from producing a degenerate threshold.
+nothing). A text is blocked when *any* matcher reaches its threshold, so the matchers share the budget:
+each matcher's threshold is its own ``(1 - q)`` quantile, with the largest ``q`` for which the share of
+texts blocked by at least one matcher stays within ``fpr``. A floor keeps a tiny or unusual benign set
+from producing a degenerate threshold.
 """
 
 from __future__ import annotations
@@ -47,6 +48,26 @@ def threshold_at(scores: np.ndarray, fpr: float) -> float:
     return float(np.nextafter(np.float32(ranked[allowed]), np.float32(np.inf)))
 
 
+def _blocked(scores: dict[str, np.ndarray], thresholds: dict[str, float]) -> np.ndarray:
+    return np.any([scores[m] >= thresholds[m] for m in scores], axis=0)
+
+
+def joint_thresholds(scores: dict[str, np.ndarray], fpr: float) -> dict[str, float]:
+    """Per-matcher thresholds at a common per-matcher rate ``q``, the largest with a union rate <= ``fpr``."""
+
+    def at(q: float) -> dict[str, float]:
+        return {m: max(FLOORS[m], threshold_at(s, q)) for m, s in scores.items()}
+
+    low, high = 0.0, fpr
+    for _ in range(40):  # bisection: the union rate grows with q
+        mid = (low + high) / 2
+        if np.mean(_blocked(scores, at(mid))) <= fpr:
+            low = mid
+        else:
+            high = mid
+    return at(low)
+
+
 def calibrate(guard: Guard, texts: Sequence[str], *, fpr: float, source: str = "", progress: bool = False) -> dict[str, Any]:
     """Set ``guard.index``'s thresholds from ``texts`` at false-block rate ``fpr``; return the record.
 
@@ -58,8 +79,9 @@ def calibrate(guard: Guard, texts: Sequence[str], *, fpr: float, source: str = "
     if len(texts) < needed:
         raise InputError(f"calibrating at fpr={fpr} needs at least {needed} benign texts, got {len(texts)}")
     scores = benign_scores(guard, texts, progress=progress)
-    thresholds = {m: max(FLOORS[m], threshold_at(s, fpr)) for m, s in scores.items()}
+    thresholds = joint_thresholds(scores, fpr)
     measured = {m: float(np.mean(scores[m] >= t)) for m, t in thresholds.items()}
+    measured["any"] = float(np.mean(_blocked(scores, thresholds)))
     manifest = guard.index.manifest
     manifest["thresholds"] = {**manifest.get("thresholds", {}), **{m: round(t, 6) for m, t in thresholds.items()}}
     record = {

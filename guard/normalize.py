@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = [
+    "MAX_VIEWS",
     "NORMALIZATION_VERSION",
     "View",
     "canonical",
@@ -552,8 +553,11 @@ def _casefold(buf: _Buf) -> _Buf:
     return _with_text(buf, folded)
 
 
+# >= 4 single-char tokens; the first may follow an opening bracket or quote, the last may carry
+# closing punctuation ("(t h e  e n d)." joins to "(the end).").
 _SPACED_RE = re.compile(
-    r"(?<!\S)(?:[^\W_]|[@$])(?!\S)(?:(?:[ \t]+/[ \t]+|[ \t]+)(?:[^\W_]|[@$])(?!\S)){3,}"
+    r"(?<![^\s(\[{\"'])(?:[^\W_]|[@$])(?:(?:[ \t]+/[ \t]+|[ \t]+)(?:[^\W_]|[@$])(?!\S)){2,}"
+    r"(?:[ \t]+/[ \t]+|[ \t]+)(?:[^\W_]|[@$])(?=[.,;:!?)\]}\"']*(?:\s|$))"
 )
 _SPACED_SEP_RE = re.compile(r"[ \t]+/[ \t]+|[ \t]+")
 
@@ -561,16 +565,12 @@ _SPACED_SEP_RE = re.compile(r"[ \t]+/[ \t]+|[ \t]+")
 def _join_spaced_letters(buf: _Buf) -> _Buf:
     """Join runs of >= 4 single-char tokens ("t h e  q u i c k" -> "the quick").
 
-    Single spaces join; 2+ spaces or " / " are word boundaries. Runs of mostly digits ("1 2 3 4")
-    are lists of numbers, not spaced words, and are left alone.
+    Single spaces join; 2+ spaces or " / " are word boundaries. Digits join too: a spaced-out
+    number or ID ("K 4 4 7 1 2 0 3", "5 5 5 0 1 4 3") is the same evasion as spaced letters.
     """
     edits = _Edits()
     for m in _SPACED_RE.finditer(buf.text):
-        run = m.group()
-        items = len(_SPACED_SEP_RE.findall(run)) + 1
-        if sum(c.isalpha() for c in run) * 2 <= items:
-            continue
-        _add_spaced_join(run, m.start(), edits)
+        _add_spaced_join(m.group(), m.start(), edits)
     return edits.apply(buf)
 
 
@@ -718,10 +718,10 @@ def _canonical_buf(text: str) -> _Buf:
 def canonical(text: str) -> View:
     """Mildly normalized text for embedding and sentence splitting (label "plain").
 
-    In order of effect: NFKC per grapheme; invisible chars dropped; Zalgo marks stripped (single
-    accents kept); homoglyphs folded to ASCII (in Latin text, or in mixed-script tokens);
-    casefold; spaced-out letters joined; leetspeak folded inside words; whitespace collapsed
-    (blank lines kept as "\\n"); repeated punctuation collapsed.
+    In order: NFKC per grapheme; invisible chars dropped; Zalgo marks stripped (single accents
+    kept); homoglyphs folded to ASCII (in Latin text, or in mixed-script tokens); casefold;
+    spaced-out letters and digits joined; whitespace collapsed (blank lines kept as "\\n");
+    leetspeak folded inside words; repeated punctuation collapsed.
 
     Args:
         text: the original text.

@@ -95,9 +95,15 @@ class Verdict:
         return tuple(dict.fromkeys(f.item_id for f in self.findings))
 
     def spans(self) -> list[tuple[int, int]]:
-        """The flagged character spans, merged where they overlap, sorted."""
+        """The flagged character spans, merged where they overlap, sorted.
+
+        Where an item was found verbatim, its verbatim runs are used and its semantic windows (whole
+        sentences, coarser) are not: redaction then removes the copied text and keeps the rest.
+        """
+        verbatim_items = {f.item_id for f in self.findings if f.matcher is Matcher.VERBATIM}
+        chosen = [f for f in self.findings if f.matcher is Matcher.VERBATIM or f.item_id not in verbatim_items]
         merged: list[tuple[int, int]] = []
-        for start, end in sorted((f.start, f.end) for f in self.findings):
+        for start, end in sorted((f.start, f.end) for f in chosen):
             if merged and start <= merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
             else:
@@ -122,3 +128,41 @@ def redact(text: str, verdict: Verdict, *, mask: str = "[REDACTED]") -> str:
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """What a guarded generation returned, and what guard did to get there.
+
+    Attributes:
+        text: the text to show: the generated text, redacted, or the refusal message when blocked.
+        verdict: the check of the generated text before any action (``verdict.allowed`` is True when
+            nothing had to be done after decoding).
+        action: what was done after decoding: ``ALLOW`` (text as generated), ``REDACT`` or ``BLOCK``;
+            ``REGENERATE`` never appears here (a regeneration that keeps failing ends as ``BLOCK``).
+        vetoed_tokens: candidate tokens the verbatim blocker removed while decoding (0 for black boxes);
+            higher = the model pushed harder toward a forbidden run.
+        backtracks: roll-backs of the semantic check (local models) or calls repeated with a steering
+            instruction (black boxes).
+        token_ids: the generated token ids (local models; empty for black boxes), after roll-backs.
+        finish_reason: ``"stop"`` (end of sequence), ``"length"`` (max_new_tokens), ``"blocked"``.
+    """
+
+    text: str
+    verdict: Verdict
+    action: Action = Action.ALLOW
+    vetoed_tokens: int = 0
+    backtracks: int = 0
+    token_ids: tuple[int, ...] = ()
+    finish_reason: str = "stop"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "action": self.action.value,
+            "verdict": self.verdict.to_dict(),
+            "vetoed_tokens": self.vetoed_tokens,
+            "backtracks": self.backtracks,
+            "new_tokens": len(self.token_ids),
+            "finish_reason": self.finish_reason,
+        }

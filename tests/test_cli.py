@@ -1,7 +1,9 @@
-"""The command line, run as users run it: a real process, real files."""
+"""The command line: one test as a real process (as users run it), the rest in-process through
+`guard.cli.main`, which shares the loaded embedder and keeps the suite fast."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -10,18 +12,30 @@ from pathlib import Path
 
 import pytest
 
+from guard.cli import main
+
 from .conftest import DEMO
 
 
-def guard(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def process(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "guard.cli", *args], input=stdin, capture_output=True, env=env, timeout=300
-    )
-    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+    return subprocess.run([sys.executable, "-m", "guard.cli", *args], capture_output=True, env=env, timeout=300, text=True)
 
 
-def test_check_text_and_jsonl(demo_index: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def guard(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return run
+
+
+def test_check_text_and_jsonl_in_a_real_process(demo_index: Path, tmp_path: Path) -> None:
+    guard = process
     out = guard("check", "--index", str(demo_index), "Her phone number is (520) 555-0143 and SSN 078-05-1120.")
     assert out.returncode == 0, out.stderr
     verdict = json.loads(out.stdout)
@@ -36,7 +50,7 @@ def test_check_text_and_jsonl(demo_index: Path, tmp_path: Path) -> None:
     assert [r["allowed"] for r in rows] == [r["label"] in ("benign", "allowed near-miss") for r in rows]
 
 
-def test_check_redact_prints_the_text(demo_index: Path) -> None:
+def test_check_redact_prints_the_text(guard, demo_index: Path) -> None:
     text = "Quote: The keeper of the Gull Rock light had not spoken to another person in forty-one days. End."
     out = guard("check", "--index", str(demo_index), "--redact", text)
     assert out.returncode == 0 and out.stdout.startswith("Quote: [REDACTED]") and "Gull" not in out.stdout
@@ -51,7 +65,7 @@ def test_check_redact_prints_the_text(demo_index: Path) -> None:
         (b"\n\n", "no texts to check"),
     ],
 )
-def test_bad_jsonl_fails_before_printing_anything(demo_index: Path, tmp_path: Path, content: bytes, message: str) -> None:
+def test_bad_jsonl_fails_before_printing_anything(guard, demo_index: Path, tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "in.jsonl"
     path.write_bytes(content)
     out = guard("check", "--index", str(demo_index), "--jsonl", str(path))
@@ -59,7 +73,7 @@ def test_bad_jsonl_fails_before_printing_anything(demo_index: Path, tmp_path: Pa
     assert message in out.stderr and out.stderr.startswith("guard: error:") and out.stderr.count("\n") == 1
 
 
-def test_bad_single_inputs(demo_index: Path, tmp_path: Path) -> None:
+def test_bad_single_inputs(guard, demo_index: Path, tmp_path: Path) -> None:
     empty = guard("check", "--index", str(demo_index), "  ")
     assert empty.returncode == 1 and "empty" in empty.stderr
     big = guard("check", "--index", str(demo_index), "-", stdin=b"word " * 210_000)
@@ -70,7 +84,7 @@ def test_bad_single_inputs(demo_index: Path, tmp_path: Path) -> None:
     assert usage.returncode == 1 and "give either a TEXT" in usage.stderr
 
 
-def test_build_add_remove_info_and_calibrate(tmp_path: Path) -> None:
+def test_build_add_remove_info_and_calibrate(guard, tmp_path: Path) -> None:
     root = tmp_path / "ix"
     built = guard("index", "build", str(DEMO / "policy.yaml"), "--out", str(root), "--quiet")
     assert built.returncode == 0, built.stderr
@@ -101,7 +115,7 @@ def test_build_add_remove_info_and_calibrate(tmp_path: Path) -> None:
     assert few.returncode == 1 and "needs at least 1000" in few.stderr
 
 
-def test_bad_policy_exits_non_zero_without_writing(tmp_path: Path) -> None:
+def test_bad_policy_exits_non_zero_without_writing(guard, tmp_path: Path) -> None:
     policy = tmp_path / "p.yaml"
     policy.write_text("items:\n  - id: a\n    kind: contnet\n    text: x\n")
     out = guard("index", "build", str(policy), "--out", str(tmp_path / "ix"))

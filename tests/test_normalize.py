@@ -153,7 +153,7 @@ def test_spaced_letters_are_joined() -> None:
     assert canonical("t h e / q u i c k").text == "the quick"
     assert canonical("T H 3  Q U 1 C K").text == "the quick"
     assert canonical("I am a cat").text == "i am a cat"
-    assert canonical("1 2 3 4 5").text == "1 2 3 4 5"
+    assert canonical("passport K 4 4 7 1 2 0 3, call 5 5 5  0 1 4 3").text == "passport k4471203, call 555 0143"
     text = "say t h e  f o x"
     v = canonical(text)
     assert original_of(v, text, "fox") == "f o x"
@@ -238,7 +238,7 @@ def test_skeleton_folds_digits_symmetrically_and_maps_back() -> None:
 
 def test_skeleton_keeps_non_latin_letters() -> None:
     sk = skeleton(canonical("Привет,  мир! 你好"))
-    assert "мир" in sk.text.replace("p", "р") and sk.text.endswith("你好")
+    assert sk.text == "пpивeтмиp你好"  # lookalikes р, е fold to Latin p, e on both sides; others stay
     assert skeleton(canonical("П р и в е т")).text == skeleton(canonical("Привет")).text
 
 

@@ -1,0 +1,4 @@
+"""Generators guard can drive: local transformers models (steerable) and plain callables (black boxes).
+
+Nothing heavy is imported here; each adapter imports torch/transformers inside the functions that need them.
+"""
