@@ -8,7 +8,7 @@ from pathlib import Path
 
 from benchmarks.data import DEFAULT_DATA
 
-RUNNERS = {"defaults": "benchmarks.defaults", "engine": "benchmarks.engine"}
+RUNNERS = {"defaults": "benchmarks.defaults", "engine": "benchmarks.engine", "generation": "benchmarks.generation"}
 
 
 def main() -> None:

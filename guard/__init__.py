@@ -14,7 +14,9 @@ from guard.exceptions import (
 )
 from guard.guard import Guard
 from guard.policy import Item, Policy, load_policy
-from guard.types import Action, Finding, Matcher, Verdict, redact
+from guard.streaming import hold_back
+from guard.types import Action, Finding, GenerationResult, Matcher, Verdict, redact
+from guard.wrap import wrap
 
 __version__ = "0.1.0"
 
@@ -23,6 +25,7 @@ __all__ = [
     "DependencyError",
     "EmbedderMismatchError",
     "Finding",
+    "GenerationResult",
     "Guard",
     "GuardError",
     "GuardIndexError",
@@ -32,6 +35,8 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Verdict",
+    "hold_back",
     "load_policy",
     "redact",
+    "wrap",
 ]

@@ -31,7 +31,7 @@ def benign_scores(guard: Guard, texts: Sequence[str], *, progress: bool = False)
     if progress:
         from tqdm import tqdm
 
-        batches = tqdm(batches, desc="calibrating", unit="batch")  # type: ignore[assignment]
+        batches = tqdm(batches, desc="calibrating", unit="batch")
     for start in batches:
         for n, found in enumerate(guard.evidence(texts[start : start + _BATCH]), start=start):
             for f in found:

@@ -1,4 +1,5 @@
-"""The ``guard`` command: ``guard index build|add|remove|info``, ``guard check``, ``guard calibrate``.
+"""The ``guard`` command: ``guard index build|add|remove|info``, ``guard check``, ``guard calibrate``,
+``guard generate``.
 
 Results go to stdout (JSON, one object per line); progress and errors go to stderr. Any `GuardError`
 ends the command with a one-line message and exit status 1; usage errors exit with 2.
@@ -72,6 +73,16 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--benign", type=Path, required=True, help=".txt (one text per line) or .jsonl with 'text'")
     k.add_argument("--fpr", type=float, default=0.01, help="false-block rate to allow (default 0.01)")
     k.set_defaults(run=_cmd_calibrate)
+
+    g = sub.add_parser("generate", help="generate with the embedded SmolLM2, guarded by an index")
+    g.add_argument("prompt", help="the user message ('-' reads stdin); the chat template is applied")
+    g.add_argument("--index", type=Path, help="the index to guard with (required unless --no-guard)")
+    g.add_argument("--no-guard", action="store_true", help="generate unguarded, for comparison")
+    g.add_argument("--stream", action="store_true", help="print text as it passes the checks")
+    g.add_argument("--json", action="store_true", help="print one JSON object: text, verdict and counters")
+    g.add_argument("--max-new-tokens", type=int, default=256)
+    g.add_argument("--check-every", type=int, help="semantic check every N tokens (default: sentence ends)")
+    g.set_defaults(run=_cmd_generate)
     return p
 
 
@@ -198,6 +209,37 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
                        progress=True)
     folder = guard.index.save(args.index)
     _print({"version": folder.name, **record})
+    return 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from guard.generators.embedded import load_embedded
+    from guard.generators.transformers import GuardedModel
+    from guard.guard import Guard
+    from guard.steering.decode import Steering
+
+    if args.no_guard == (args.index is not None):
+        raise InputError("give --index DIR to guard the generation, or --no-guard")
+    if args.max_new_tokens < 1:
+        raise InputError("--max-new-tokens must be at least 1")
+    prompt = _single_text(args.prompt)
+    guard = None if args.no_guard else Guard.load(args.index)
+    print("guard: loading the embedded SmolLM2-135M-Instruct...", file=sys.stderr)
+    model, tokenizer = load_embedded()
+    guarded = GuardedModel(model, tokenizer, guard, steering=Steering(check_every=args.check_every))
+    if args.stream and not args.json:
+        for piece in guarded.stream(prompt, max_new_tokens=args.max_new_tokens):
+            print(piece, end="", flush=True)
+        print()
+        result = guarded.last_results[0]
+    else:
+        result = guarded.complete(prompt, max_new_tokens=args.max_new_tokens)
+        if args.json:
+            _print(result.to_dict())
+        else:
+            print(result.text)
+    print(f"guard: {result.action.value}; {len(result.token_ids)} tokens, {result.vetoed_tokens} vetoed, "
+          f"{result.backtracks} backtracks", file=sys.stderr)  # fmt: skip
     return 0
 
 

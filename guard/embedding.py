@@ -77,7 +77,7 @@ def _batches(items: list[str], size: int, *, progress: bool) -> Iterable[list[st
     if progress and len(chunks) > 1:
         from tqdm import tqdm
 
-        return tqdm(chunks, desc="embedding", unit="batch")  # type: ignore[no-any-return]
+        return tqdm(chunks, desc="embedding", unit="batch")
     return chunks
 
 

@@ -1018,7 +1018,8 @@ def _compose(outer: _Node, inner_starts: np.ndarray, inner_ends: np.ndarray) -> 
 def _view_of(node: _Node) -> View:
     """The canonical view of a node's raw text, mapped into the original."""
     canon = _canonical_buf(node.buf.text)
-    return View(canon.text, *_compose(node, canon.starts, canon.ends), label=node.label)
+    starts, ends = _compose(node, canon.starts, canon.ends)
+    return View(canon.text, starts, ends, label=node.label)
 
 
 def _children(node: _Node) -> list[_Node]:

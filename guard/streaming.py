@@ -30,7 +30,7 @@ from typing import Any
 from guard.detectors.verbatim import CAP
 from guard.guard import Guard
 from guard.normalize import canonical, skeleton
-from guard.steering.decode import REFUSAL
+from guard.generators import REFUSAL
 from guard.types import Action, redact
 from guard.windows import sentences
 

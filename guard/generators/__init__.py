@@ -2,3 +2,5 @@
 
 Nothing heavy is imported here; each adapter imports torch/transformers inside the functions that need them.
 """
+
+REFUSAL = "I can't help with that: the answer would contain content I'm not allowed to share."

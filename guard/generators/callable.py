@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from guard.guard import Guard
-from guard.steering.decode import REFUSAL
+from guard.generators import REFUSAL
 from guard.streaming import hold_back
 from guard.types import Action, GenerationResult, redact
 

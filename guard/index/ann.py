@@ -92,7 +92,7 @@ def search(index: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndar
     """Top-``k`` (scores, rows) for each query; shapes ``(m, k)``; rows are -1 where fewer exist."""
     if index.ntotal == 0 or len(queries) == 0:
         return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
-    return index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, index.ntotal))  # type: ignore[no-any-return]
+    return index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, index.ntotal))
 
 
 def write(index: Any, path: Path) -> None:

@@ -36,7 +36,8 @@ class _Rows:
 
 
 def _rows(item: Item) -> _Rows:
-    record = {"id": item.id, "kind": item.kind, "action": item.action.value, "metadata": dict(item.metadata)}
+    record: dict[str, Any] = {"id": item.id, "kind": item.kind, "action": item.action.value,
+                              "metadata": dict(item.metadata)}
     rows = _Rows(record)
     if item.kind == "content":
         view = canonical(item.text)

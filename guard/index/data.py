@@ -18,12 +18,12 @@ from guard.exceptions import EmbedderMismatchError, GuardIndexError
 from guard.index import ann, store
 from guard.normalize import NORMALIZATION_VERSION
 
-# 1% false blocks on ~4,500 benign texts (STS-B train, two Gutenberg books, half of TOFU retain90) against
+# 1% false blocks in all (matchers sharing the budget) on ~4,500 benign texts (STS-B train, two Gutenberg books, half of TOFU retain90) against
 # an index of the 400 TOFU forget10 answers and four authors as concepts: `python -m benchmarks defaults`
 # (benchmarks/results/defaults.json). `guard calibrate` replaces them with figures for your own index.
 # concept_margin is a design choice, not calibrated: how much closer to the concept than to an allowed
 # near-miss a window must be.
-DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.53, "semantic": 0.72, "concept": 0.59, "concept_margin": 0.03}
+DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.748, "concept": 0.615, "concept_margin": 0.03}
 DEFAULT_THRESHOLDS_SOURCE = "python -m benchmarks defaults"
 
 _ARRAYS = {

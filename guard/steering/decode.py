@@ -25,12 +25,12 @@ from typing import Any
 import torch
 
 from guard.detectors.verbatim import MIN_RUN
+from guard.generators import REFUSAL
 from guard.guard import Guard
 from guard.steering.verbatim import VerbatimBlocker
 from guard.types import Action, GenerationResult, Verdict, redact
 from guard.windows import sentences
 
-REFUSAL = "I can't help with that: the answer would contain content I'm not allowed to share."
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _CHECK_SENTENCES = 3  # windows join at most 3 sentence units: the newest window starts 2 sentences back
 

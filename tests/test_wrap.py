@@ -1,0 +1,48 @@
+"""`guard.wrap` picks the wrapper for what it is given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import guard as guard_pkg
+from guard.generators.callable import GuardedCallable
+from guard.guard import Guard
+
+from .generation_fixtures import demo_guard, empty_guard, fake_demo_guard, smollm  # noqa: F401
+
+
+def test_callable_gets_the_after_the_fact_wrapper(fake_demo_guard: Guard) -> None:
+    wrapped = guard_pkg.wrap(lambda p: p.upper(), guard=fake_demo_guard, max_regenerations=1)
+    assert isinstance(wrapped, GuardedCallable) and wrapped("hi").text == "HI"
+
+
+def test_a_guard_is_required_and_odd_targets_are_refused(fake_demo_guard: Guard) -> None:
+    with pytest.raises(TypeError, match="needs a guard"):
+        guard_pkg.wrap(lambda p: p)
+    with pytest.raises(TypeError, match="cannot wrap"):
+        guard_pkg.wrap(42, guard=fake_demo_guard)
+
+
+def test_import_guard_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, guard; print(sorted(m for m in ('torch', 'transformers', 'outlines') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_model_and_tokenizer_get_the_steerable_wrapper(smollm: tuple[Any, Any], demo_index: Path, demo_guard: Guard) -> None:
+    from guard.generators.transformers import GuardedModel
+
+    model, tokenizer = smollm
+    wrapped = guard_pkg.wrap(model, tokenizer, demo_guard)
+    assert isinstance(wrapped, GuardedModel)
+    result = wrapped.complete("Say hello.", max_new_tokens=8)
+    assert result.text and result.verdict.allowed and len(result.token_ids) <= 8
+    with pytest.raises(TypeError, match="tokenizer"):
+        guard_pkg.wrap(model, guard=demo_guard)
