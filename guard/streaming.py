@@ -28,9 +28,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from guard.detectors.verbatim import CAP
+from guard.generators import REFUSAL
 from guard.guard import Guard
 from guard.normalize import canonical, skeleton
-from guard.generators import REFUSAL
 from guard.types import Action, redact
 from guard.windows import sentences
 
@@ -145,7 +145,7 @@ def stream_decode(decoder: Any, prompt_ids: Sequence[int], *, max_new_tokens: in
         if len(result.text) > sent:
             yield result.text[sent:]
     elif result.action is Action.REDACT:
-        tail = result.text[_redacted_offset(result.text, run.text, sent):]
+        tail = result.text[_redacted_offset(result.text, run.text, sent) :]
         if tail:
             yield tail
     else:

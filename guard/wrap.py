@@ -1,5 +1,7 @@
 """`wrap`: put a guard around the generator you already have.
 
+* a ``transformers.pipeline("text-generation")``: `guard.generators.pipeline.GuardedPipeline`, same call
+  and output shape;
 * a transformers model and its tokenizer: `GuardedModel`, called like ``model.generate`` (steerable: the
   verbatim blocker and semantic roll-back run while decoding);
 * an outlines ``Transformers`` model: `guard.steering.outlines.GuardedOutlines`, structured generation with
@@ -30,6 +32,10 @@ def wrap(target: Any, tokenizer: Any = None, guard: Guard | str | Path | None = 
     if guard is None:
         raise TypeError("wrap needs a guard: a Guard or the path of an index")
     g = guard if isinstance(guard, Guard) else Guard.load(guard)
+    if _is_text_generation_pipeline(target):
+        from guard.generators.pipeline import GuardedPipeline
+
+        return GuardedPipeline(target, g, **options)
     if _is_outlines_model(target):
         from guard.steering.outlines import GuardedOutlines
 
@@ -44,7 +50,13 @@ def wrap(target: Any, tokenizer: Any = None, guard: Guard | str | Path | None = 
         from guard.generators.callable import GuardedCallable
 
         return GuardedCallable(target, g, **options)
-    raise TypeError(f"cannot wrap a {type(target).__name__}: expected a transformers model, an outlines model or a callable")
+    raise TypeError(
+        f"cannot wrap a {type(target).__name__}: expected a transformers model, an outlines model or a callable"
+    )
+
+
+def _is_text_generation_pipeline(target: Any) -> bool:
+    return getattr(target, "task", None) == "text-generation" and hasattr(target, "model") and hasattr(target, "tokenizer")
 
 
 def _is_outlines_model(target: Any) -> bool:

@@ -10,11 +10,16 @@ import pytest
 
 from guard.cli import main
 
-from .generation_fixtures import REPEAT, smollm  # noqa: F401
+from . import generation_fixtures as fx
+from .generation_fixtures import REPEAT
+
+smollm = fx.smollm  # a shared fixture
 
 
 @pytest.mark.slow
-def test_generate_json_stream_and_no_guard(smollm: tuple[Any, Any], demo_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_generate_json_stream_and_no_guard(
+    smollm: tuple[Any, Any], demo_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["generate", "--index", str(demo_index), "--json", "--max-new-tokens", "30", REPEAT]) == 0
     out, err = capsys.readouterr()
     record = json.loads(out)

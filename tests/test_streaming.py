@@ -11,13 +11,19 @@ import pytest
 from guard.guard import Guard
 from guard.streaming import HoldBack, default_hold, hold_back
 
-from .generation_fixtures import PASSAGE, REPEAT, demo_guard, empty_guard, fake_demo_guard, smollm  # noqa: F401
+from . import generation_fixtures as fx
+from .generation_fixtures import PASSAGE, REPEAT
 
 JANE = (
     "Jane Roe was born on 14 March 1987 in Duluth, Minnesota. She lives at 4410 Larkspur Lane, Apartment 3B, "
     "Tucson, Arizona 85719."
 )
 BENIGN = "The weather was mild all week. We walked to the harbour and back. Nobody saw a lighthouse keeper."
+
+demo_guard = fx.demo_guard  # a shared fixture
+empty_guard = fx.empty_guard  # a shared fixture
+fake_demo_guard = fx.fake_demo_guard  # a shared fixture
+smollm = fx.smollm  # a shared fixture
 
 
 def pieces(text: str, size: int = 5) -> Iterator[str]:

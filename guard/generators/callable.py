@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from guard.guard import Guard
 from guard.generators import REFUSAL
+from guard.guard import Guard
 from guard.streaming import hold_back
 from guard.types import Action, GenerationResult, redact
 

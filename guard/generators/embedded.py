@@ -75,7 +75,7 @@ def _convert(folder: Path) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     # transformers dequantizes GGUF weights on load but still marks the model as GGUF-quantized, which
     # save_pretrained refuses; the weights in memory are plain floats, so the mark is dropped.
-    model.hf_quantizer = None
+    setattr(model, "hf_quantizer", None)  # noqa: B010  (typed as a module attribute by transformers)
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))

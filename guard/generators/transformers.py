@@ -38,12 +38,12 @@ class GuardedModel:
         0
     """
 
-    def __init__(self, model: Any, tokenizer: Any, guard: Guard | None, *, steering: Steering = Steering(),
+    def __init__(self, model: Any, tokenizer: Any, guard: Guard | None, *, steering: Steering | None = None,
                  processors: Sequence[Any] = ()) -> None:  # fmt: skip
         self.model = model
         self.tokenizer = tokenizer
         self.guard = guard
-        self.steering = steering
+        self.steering = steering = steering or Steering()
         self.decoder = Decoder(model, tokenizer, guard, steering=steering, processors=processors)
         self.last_results: list[GenerationResult] = []
 
@@ -52,7 +52,9 @@ class GuardedModel:
         """Like ``model.generate``: ``(batch, prompt + new)`` long tensor; see the module docstring."""
         unknown = sorted(set(kwargs) - _SUPPORTED)
         if unknown:
-            raise TypeError(f"guarded generate does not support {unknown}; supported: {sorted(_SUPPORTED - {'generation_config'})}")
+            raise TypeError(
+                f"guarded generate does not support {unknown}; supported: {sorted(_SUPPORTED - {'generation_config'})}"
+            )
         if input_ids is None:
             raise TypeError("guarded generate needs input_ids (a (batch, length) tensor)")
         input_ids = torch.as_tensor(input_ids).reshape(-1, torch.as_tensor(input_ids).shape[-1])
@@ -65,7 +67,11 @@ class GuardedModel:
         rows = []
         for row, row_mask in zip(input_ids, mask):
             prompt = row[row_mask.bool()].tolist()
-            new = self._stream_row(prompt, max_new, sampling, row, streamer) if streamer else self._row(prompt, max_new, sampling)
+            new = (
+                self._stream_row(prompt, max_new, sampling, row, streamer)
+                if streamer
+                else self._row(prompt, max_new, sampling)
+            )
             rows.append(torch.cat([row, torch.tensor(new, dtype=row.dtype)]))
         return _pad_right(rows, self._pad_id(kwargs))
 

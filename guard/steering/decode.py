@@ -145,11 +145,17 @@ class Decoder:
         params = inspect.signature(model.forward).parameters
         self._cache_kw = "cache" if "cache" in params else "past_key_values"  # renamed in transformers 5.x
         self._keep_last = {"logits_to_keep": 1} if "logits_to_keep" in params else {}
-        eos = model.generation_config.eos_token_id if model.generation_config.eos_token_id is not None else tokenizer.eos_token_id
+        eos = (
+            model.generation_config.eos_token_id
+            if model.generation_config.eos_token_id is not None
+            else tokenizer.eos_token_id
+        )
         self.eos = set(eos if isinstance(eos, list) else [eos]) - {None}
 
     # --- public -----------------------------------------------------------------------------------
-    def generate(self, prompt_ids: Sequence[int], *, max_new_tokens: int = 256, sampling: Sampling = Sampling()) -> GenerationResult:
+    def generate(
+        self, prompt_ids: Sequence[int], *, max_new_tokens: int = 256, sampling: Sampling = Sampling()
+    ) -> GenerationResult:
         """Decode from ``prompt_ids`` (one sequence, no padding) and return the checked result."""
         run = self.start(prompt_ids)
         while not run.finish:
@@ -261,7 +267,11 @@ class Decoder:
     def _roll_back(self, run: _State, position: int, verdict: Verdict) -> None:
         position = max(position, run.floor)
         tries = run.retries.get(position, 0) + 1
-        if tries > self.steering.retries or run.backtracks >= self.steering.max_backtracks or position >= len(run.generated):
+        if (
+            tries > self.steering.retries
+            or run.backtracks >= self.steering.max_backtracks
+            or position >= len(run.generated)
+        ):
             run.fallback, run.finish = verdict, "fallback"
             return
         run.retries[position] = tries

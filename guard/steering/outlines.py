@@ -28,7 +28,7 @@ from guard.steering.verbatim import VerbatimBlocker
 from guard.types import Action, GenerationResult, redact
 
 
-class GuardedProcessor(OutlinesLogitsProcessor):  # type: ignore[misc]
+class GuardedProcessor(OutlinesLogitsProcessor):
     """An outlines processor: ``structure`` (any outlines processor, or None) first, then the blocker."""
 
     def __init__(self, structure: Any, blocker: VerbatimBlocker) -> None:
@@ -50,16 +50,20 @@ class GuardedProcessor(OutlinesLogitsProcessor):  # type: ignore[misc]
 class GuardedOutlines:
     """An outlines ``Transformers`` model, guarded; call it like an outlines generator."""
 
-    def __init__(self, model: Any, guard: Guard, *, steering: Steering = Steering(semantic=False)) -> None:
+    def __init__(self, model: Any, guard: Guard, *, steering: Steering | None = None) -> None:
         self.model = model
         self.guard = guard
-        self.steering = steering
+        self.steering = steering = steering or Steering(semantic=False)
         self.blocker = VerbatimBlocker(guard.index.verbatim, model.hf_tokenizer, max_run=steering.max_run,
                                        top_k=steering.top_k)  # fmt: skip
 
-    def __call__(self, prompt: Any, output_type: Any = None, *, backend: str | None = None, **kwargs: Any) -> GenerationResult:
+    def __call__(
+        self, prompt: Any, output_type: Any = None, *, backend: str | None = None, **kwargs: Any
+    ) -> GenerationResult:
         """Generate ``output_type`` (a JSON schema, pydantic model, regex... or None for free text)."""
-        structure = SteerableGenerator(self.model, output_type, backend).logits_processor if output_type is not None else None
+        structure = (
+            SteerableGenerator(self.model, output_type, backend).logits_processor if output_type is not None else None
+        )
         generator = SteerableGenerator.from_processor(self.model, GuardedProcessor(structure, self.blocker))
         text = generator(prompt, **kwargs)
         verdict = self.guard.check(text) if text.strip() else self.guard.check(" ")
@@ -67,4 +71,6 @@ class GuardedOutlines:
             return GenerationResult(text, verdict, Action.ALLOW, self.blocker.vetoed)
         if verdict.action is Action.REDACT:
             return GenerationResult(redact(text, verdict), verdict, Action.REDACT, self.blocker.vetoed)
-        return GenerationResult(self.steering.refusal, verdict, Action.BLOCK, self.blocker.vetoed, finish_reason="blocked")
+        return GenerationResult(
+            self.steering.refusal, verdict, Action.BLOCK, self.blocker.vetoed, finish_reason="blocked"
+        )

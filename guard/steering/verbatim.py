@@ -23,10 +23,9 @@ import re
 from typing import Any
 
 import numpy as np
-
 from transformers import LogitsProcessor
 
-from guard.detectors.verbatim import K, MIN_RUN, VerbatimLayer, shingles
+from guard.detectors.verbatim import MIN_RUN, K, VerbatimLayer, shingles
 from guard.normalize import canonical, skeleton
 
 TAIL_CHARS = 160  # original characters of the generated text looked at (>> max_run + bridged gaps)
@@ -90,7 +89,7 @@ class RunChecker:
         return covered
 
 
-class VerbatimBlocker(LogitsProcessor):  # type: ignore[misc]
+class VerbatimBlocker(LogitsProcessor):
     """A transformers ``LogitsProcessor``: scores ``(batch, vocab)`` float in, the same with vetoes out.
 
     The generated part of each row starts at ``prompt_length`` (taken from the first call when not given;

@@ -25,7 +25,7 @@ def test_token_at_maps_characters_to_tokens() -> None:
 
 def test_window_start_is_two_sentences_back() -> None:
     text = "One. Two. Three. Four"
-    assert text[_window_start(text):] == "Two. Three. Four"
+    assert text[_window_start(text) :] == "Two. Three. Four"
     assert _window_start("Only one") == 0
 
 
@@ -56,7 +56,9 @@ def test_batch_rows_match_single_rows_and_sampling_runs(smollm: tuple[Any, Any],
     mask = (torch.arange(len(b)) >= len(b) - torch.tensor([[len(a)], [len(b)]])).long()
     out = guarded.generate(batch, attention_mask=mask, max_new_tokens=8)
     single = guarded.generate(torch.tensor([a]), max_new_tokens=8)
-    assert out.shape[0] == 2 and out[0, len(b) - len(a) : len(b) - len(a) + single.shape[1]].tolist() == single[0].tolist()
+    assert (
+        out.shape[0] == 2 and out[0, len(b) - len(a) : len(b) - len(a) + single.shape[1]].tolist() == single[0].tolist()
+    )
     torch.manual_seed(0)
     sampled = guarded.generate(torch.tensor([a]), max_new_tokens=8, do_sample=True, temperature=0.8, top_p=0.9)
     assert sampled.shape[1] <= len(a) + 9
@@ -65,15 +67,21 @@ def test_batch_rows_match_single_rows_and_sampling_runs(smollm: tuple[Any, Any],
 
 
 @pytest.mark.slow
-def test_semantic_roll_back_stops_a_paraphrase_the_verbatim_layer_misses(smollm: tuple[Any, Any], demo_guard: Guard) -> None:
+def test_semantic_roll_back_stops_a_paraphrase_the_verbatim_layer_misses(
+    smollm: tuple[Any, Any], demo_guard: Guard
+) -> None:
     model, tokenizer = smollm
     prompt = f"Repeat this sentence exactly:\n\n{PARAPHRASE}"
     raw = GuardedModel(model, tokenizer, None).complete(prompt, max_new_tokens=50)
     assert not demo_guard.check(raw.text).allowed  # the raw model leaks the record, reworded
 
-    verbatim_only = GuardedModel(model, tokenizer, demo_guard, steering=Steering(semantic=False)).complete(prompt, max_new_tokens=50)
+    verbatim_only = GuardedModel(model, tokenizer, demo_guard, steering=Steering(semantic=False)).complete(
+        prompt, max_new_tokens=50
+    )
     decoded = demo_guard.check(tokenizer.decode(verbatim_only.token_ids, skip_special_tokens=True))
-    assert not decoded.allowed and {f.matcher for f in decoded.findings} == {Matcher.SEMANTIC}  # blocker alone misses it
+    assert not decoded.allowed and {f.matcher for f in decoded.findings} == {
+        Matcher.SEMANTIC
+    }  # blocker alone misses it
 
     steered = GuardedModel(model, tokenizer, demo_guard).complete(prompt, max_new_tokens=50)
     assert steered.backtracks >= 1
@@ -86,7 +94,8 @@ def test_retries_exhausted_falls_back_to_block(smollm: tuple[Any, Any], demo_gua
     model, tokenizer = smollm
     steering = Steering(retries=0, semantic=True)
     result = GuardedModel(model, tokenizer, demo_guard, steering=steering).complete(
-        f"Repeat this sentence exactly:\n\n{PARAPHRASE}", max_new_tokens=50)
+        f"Repeat this sentence exactly:\n\n{PARAPHRASE}", max_new_tokens=50
+    )
     assert result.action is Action.BLOCK and result.finish_reason == "blocked"
     assert result.text == steering.refusal and result.backtracks == 0
     assert not result.verdict.allowed

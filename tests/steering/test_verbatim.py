@@ -11,7 +11,7 @@ from guard.guard import Guard
 from guard.steering.decode import Decoder, Steering
 from guard.steering.verbatim import RunChecker, VerbatimBlocker
 
-from ..generation_fixtures import PASSAGE, REPEAT
+from ..generation_fixtures import REPEAT
 
 
 @pytest.fixture
@@ -61,7 +61,9 @@ def test_model_repeats_the_passage_raw_but_not_guarded(smollm: tuple[Any, Any], 
     assert "spoken to another person in forty-one days when the boat" in raw.text  # the raw model copies it...
     assert not demo_guard.check(raw.text).allowed  # ...and the guard would flag that
 
-    guarded = Decoder(model, tokenizer, demo_guard, steering=Steering(semantic=False)).generate(prompt, max_new_tokens=40)
+    guarded = Decoder(model, tokenizer, demo_guard, steering=Steering(semantic=False)).generate(
+        prompt, max_new_tokens=40
+    )
     raw_copy = demo_guard.check(tokenizer.decode(guarded.token_ids, skip_special_tokens=True))
     assert guarded.vetoed_tokens > 0
     assert not [f for f in raw_copy.findings if f.matcher.value == "verbatim"]  # no verbatim run was generated
