@@ -27,7 +27,7 @@ import numpy as np
 from benchmarks import data as D
 from benchmarks.attacks import OBFUSCATIONS
 from benchmarks.baselines import NgramOverlap, PlainCosine
-from benchmarks.common import auroc, content_items, percentiles, tpr_at_fpr, write_result
+from benchmarks.common import RESULTS, auroc, content_items, percentiles, tpr_at_fpr, write_result
 
 
 def _log(msg: str) -> None:
@@ -147,26 +147,41 @@ def cost(embedder: Any, data: Path, *, quick: bool) -> dict[str, Any]:
 
 
 def run(data: Path, *args: str) -> dict[str, Any]:
+    """``--quick``: smaller samples; ``--part cost`` (or obfuscations, paraphrase): rerun one part and
+    merge it into the existing results file."""
+    import json
+
     from guard.embedding import load_embedder
     from guard.guard import Guard
     from guard.index import build_index
 
     quick = "--quick" in args
+    parts = {args[i + 1] for i, a in enumerate(args) if a == "--part" and i + 1 < len(args)} or {
+        "obfuscations", "paraphrase", "cost"}
+    name = "engine-quick" if quick else "engine"
+    previous = RESULTS / f"{name}.json"
+    result: dict[str, Any] = json.loads(previous.read_text()) if parts != {"obfuscations", "paraphrase", "cost"} and previous.exists() else {}
+    for key in ("benchmark", "written", "machine"):
+        result.pop(key, None)
+    result["data"] = "TOFU forget10_perturbed.json, tofu__retain90.json, Gutenberg"
     forget = D.tofu_forget(data)
     retain = [r["answer"] for r in D.tofu_retain(data)]
     embedder = load_embedder()
-    _log("indexing the 400 forget10 answers...")
-    guard = Guard(build_index(content_items([r["answer"] for r in forget], "forget"), embedder), embedder)
-    result: dict[str, Any] = {"data": "TOFU forget10_perturbed.json, tofu__retain90.json, Gutenberg"}
-    _log("obfuscations...")
-    result["obfuscations"] = obfuscations(guard, forget)
-    _log("paraphrases...")
-    # retain90 holds 180 authors x 20 answers: the first 90 authors calibrate, the other 90 are negatives
-    calibration, held_out = retain[:1800], retain[1800:]
-    result["paraphrase"] = paraphrase(guard, forget, calibration[:600] if quick else calibration,
-                                      held_out[:600] if quick else held_out)
-    _log("cost...")
-    result["cost"] = cost(embedder, data, quick=quick)
-    path = write_result("engine-quick" if quick else "engine", result)
+    if parts & {"obfuscations", "paraphrase"}:
+        _log("indexing the 400 forget10 answers...")
+        guard = Guard(build_index(content_items([r["answer"] for r in forget], "forget"), embedder), embedder)
+    if "obfuscations" in parts:
+        _log("obfuscations...")
+        result["obfuscations"] = obfuscations(guard, forget)
+    if "paraphrase" in parts:
+        _log("paraphrases...")
+        # retain90 holds 180 authors x 20 answers: the first 90 authors calibrate, the other 90 are negatives
+        calibration, held_out = retain[:1800], retain[1800:]
+        result["paraphrase"] = paraphrase(guard, forget, calibration[:600] if quick else calibration,
+                                          held_out[:600] if quick else held_out)
+    if "cost" in parts:
+        _log("cost...")
+        result["cost"] = cost(embedder, data, quick=quick)
+    path = write_result(name, result)
     _log(f"wrote {path}")
     return result

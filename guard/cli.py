@@ -1,5 +1,5 @@
 """The ``guard`` command: ``guard index build|add|remove|info``, ``guard check``, ``guard calibrate``,
-``guard generate``.
+``guard generate``, ``guard serve``.
 
 Results go to stdout (JSON, one object per line); progress and errors go to stderr. Any `GuardError`
 ends the command with a one-line message and exit status 1; usage errors exit with 2.
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from guard.exceptions import GuardError, InputError
+from guard.exceptions import DependencyError, GuardError, InputError
 
 _BATCH = 64
 
@@ -83,6 +83,20 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--max-new-tokens", type=int, default=256)
     g.add_argument("--check-every", type=int, help="semantic check every N tokens (default: sentence ends)")
     g.set_defaults(run=_cmd_generate)
+
+    s = sub.add_parser("serve", help="serve an OpenAI-compatible proxy that guards an upstream (needs the serve extra)")
+    s.add_argument("--index", type=Path, help="the index to guard with (required unless --no-guard)")
+    up = s.add_mutually_exclusive_group(required=True)
+    up.add_argument("--upstream", help="base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8001/v1")
+    up.add_argument("--model", help="'default' (the embedded SmolLM2) or a local transformers folder")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--admin-key", help="turn on the admin routes with this key (default: $GUARD_ADMIN_KEY, else off)")
+    s.add_argument("--no-guard", action="store_true", help="serve unguarded: a plain OpenAI-compatible server")
+    s.add_argument("--audit-db", type=Path, help="the SQLite audit log (default: beside the index)")
+    s.add_argument("--audit-text", action="store_true", help="also store prompts and outputs in the audit log")
+    s.add_argument("--timeout", type=float, dest="timeout_s", help="seconds to wait for the upstream (default 60)")
+    s.set_defaults(run=_cmd_serve)
     return p
 
 
@@ -240,6 +254,28 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             print(result.text)
     print(f"guard: {result.action.value}; {len(result.token_ids)} tokens, {result.vetoed_tokens} vetoed, "
           f"{result.backtracks} backtracks", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from guard.server import Settings, create_app
+    except ImportError as exc:
+        raise DependencyError(f"guard serve needs the serve extra: pip install 'guard-suppress[serve]' ({exc})") from exc
+
+    if args.no_guard and args.index is not None:
+        raise InputError("give --index DIR to guard the upstream, or --no-guard, not both")
+    settings = Settings.from_env(index=args.index, upstream=args.upstream, model=args.model, guard=not args.no_guard,
+                                 admin_key=args.admin_key, audit_db=args.audit_db, timeout_s=args.timeout_s,
+                                 audit_text=args.audit_text or None)  # fmt: skip
+    print(f"guard: serving on http://{args.host}:{args.port}/v1 ({'unguarded' if args.no_guard else settings.index})",
+          file=sys.stderr)  # fmt: skip
+    from guard.guard import Guard
+
+    guard = Guard.load(settings.index) if settings.guard and settings.index is not None else None  # errors before serving
+    uvicorn.run(create_app(settings, guard=guard), host=args.host, port=args.port, log_level="warning")
     return 0
 
 

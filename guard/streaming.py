@@ -7,7 +7,7 @@ released up to ``hold`` skeleton characters (letters and digits, as the verbatim
 the end of what was checked. Guarantee: every released character was part of a text the guard allowed,
 together with at least ``hold`` skeleton characters received after it. Let ``D`` be the number of copied
 skeleton characters at which the verbatim layer flags an item (``ceil(threshold * min(100, item
-length))``, 53 for a long item at the default threshold). A contiguous copy of forbidden text is flagged
+length))``, 65 for a long item at the default threshold). A contiguous copy of forbidden text is flagged
 before any of it is released when ``hold >= D``; in general, fewer than ``max(0, D - hold)`` of its
 characters can ever be released. The default ``hold`` is ``D`` for the index, so no part of a verbatim copy
 is released. A semantic window (one to three sentences) is released only once checked as a whole.

@@ -117,3 +117,12 @@ def test_leak_score_is_half_at_threshold_and_monotone() -> None:
     assert leak_score(f(1.0, 0.7)) == 1.0 and leak_score(f(0.0, 0.7)) == 0.0
     values = [leak_score(f(s / 20, 0.6)) for s in range(21)]
     assert values == sorted(values)
+
+
+def test_short_item_copied_whole_is_caught_verbatim(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    from guard.index import build_index
+    from guard.policy import parse_item
+
+    index = build_index(parse_item({"id": "short", "text": "Tae-ho Park is male."}), fake_embedder)
+    verdict = Guard(index, fake_embedder).check("Asked again: T4E-H0 P4RK 15 M4L3.")
+    assert [f.matcher for f in verdict.findings if f.item_id == "short"][:1] == [Matcher.VERBATIM]

@@ -64,7 +64,8 @@ class VerbatimLayer:
         """Per item found in ``view``: its runs as ``(start, end, covered)`` in the returned skeleton.
 
         ``covered`` counts the characters inside matching n-grams (bridged gaps excluded). Runs covering
-        fewer than ``MIN_RUN`` characters are dropped: a lone n-gram is a common phrase, not a copy.
+        fewer than ``MIN_RUN`` characters are dropped (a lone n-gram is a common phrase, not a copy),
+        unless they cover a whole item shorter than that.
         """
         sk = skeleton(view)
         h = shingles(sk.text)
@@ -76,7 +77,8 @@ class VerbatimLayer:
         for p in np.nonzero(right > left)[0].tolist():
             for item in set(self.items[left[p] : right[p]].tolist()):
                 positions[item].append(p)
-        found = {item: [r for r in _runs(ps) if r[2] >= MIN_RUN] for item, ps in positions.items()}
+        found = {item: [r for r in _runs(ps) if r[2] >= min(MIN_RUN, int(self.lengths[item]))]
+                 for item, ps in positions.items()}
         return {item: rs for item, rs in found.items() if rs}, sk
 
 

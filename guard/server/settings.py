@@ -19,6 +19,7 @@ class Settings:
     Attributes:
         index: the index folder; admin changes are saved to it. None only with ``guard=False``.
         upstream: base URL of an OpenAI-compatible server (``http://host:port/v1``): a black box.
+        upstream_api_key: sent to the upstream as ``Authorization: Bearer``; clients' keys are never forwarded.
         model: ``"default"`` (the embedded SmolLM2) or a local transformers folder: steerable, in-process.
         guard: False serves unguarded (a plain OpenAI-compatible server, for tests and comparisons).
         admin_key: the key the admin routes require; None turns them off.
@@ -32,6 +33,7 @@ class Settings:
 
     index: Path | None = None
     upstream: str | None = None
+    upstream_api_key: str | None = None
     model: str | None = None
     guard: bool = True
     admin_key: str | None = None
