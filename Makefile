@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install test demo bench clean
+.PHONY: install test demo serve bench clean
 
 install: $(STAMP)
 
@@ -26,6 +26,12 @@ demo: $(STAMP)
 	$(VENV)/bin/guard index build indexes/demo/policy.yaml --out build/demo-index
 	$(VENV)/bin/guard check --index build/demo-index --jsonl indexes/demo/examples.jsonl \
 		| $(PY) -m guard.show
+
+# Serve the embedded SmolLM2 guarded by the demo index on http://127.0.0.1:8000/v1 (admin routes with $(ADMIN_KEY) if set).
+serve: $(STAMP)
+	test -f build/demo-index/CURRENT || $(VENV)/bin/guard index build indexes/demo/policy.yaml --out build/demo-index
+	$(VENV)/bin/guard serve --index build/demo-index --model default --host 127.0.0.1 --port 8000 \
+		$(if $(ADMIN_KEY),--admin-key $(ADMIN_KEY))
 
 clean:
 	rm -rf build .pytest_cache

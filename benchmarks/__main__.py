@@ -8,7 +8,8 @@ from pathlib import Path
 
 from benchmarks.data import DEFAULT_DATA
 
-RUNNERS = {"defaults": "benchmarks.defaults", "engine": "benchmarks.engine", "generation": "benchmarks.generation"}
+RUNNERS = {"defaults": "benchmarks.defaults", "engine": "benchmarks.engine", "generation": "benchmarks.generation",
+           "proxy": "benchmarks.proxy"}
 
 
 def main() -> None:

@@ -95,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-guard", action="store_true", help="serve unguarded: a plain OpenAI-compatible server")
     s.add_argument("--audit-db", type=Path, help="the SQLite audit log (default: beside the index)")
     s.add_argument("--audit-text", action="store_true", help="also store prompts and outputs in the audit log")
+    s.add_argument("--check-prompt", action="store_true",
+                   help="refuse requests whose prompt already contains forbidden content, before generating")
     s.add_argument("--timeout", type=float, dest="timeout_s", help="seconds to wait for the upstream (default 60)")
     s.set_defaults(run=_cmd_serve)
     return p
@@ -269,7 +271,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         raise InputError("give --index DIR to guard the upstream, or --no-guard, not both")
     settings = Settings.from_env(index=args.index, upstream=args.upstream, model=args.model, guard=not args.no_guard,
                                  admin_key=args.admin_key, audit_db=args.audit_db, timeout_s=args.timeout_s,
-                                 audit_text=args.audit_text or None)  # fmt: skip
+                                 audit_text=args.audit_text or None, check_prompt=args.check_prompt or None)  # fmt: skip
     print(f"guard: serving on http://{args.host}:{args.port}/v1 ({'unguarded' if args.no_guard else settings.index})",
           file=sys.stderr)  # fmt: skip
     from guard.guard import Guard

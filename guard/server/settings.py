@@ -25,6 +25,8 @@ class Settings:
         admin_key: the key the admin routes require; None turns them off.
         audit_db: the SQLite audit log (None: ``<index>/../audit.sqlite3`` beside the index, or off unguarded).
         audit_text: also store prompts and outputs in the audit log (off: ids, scores and actions only).
+        check_prompt: refuse (400, code ``content_filter``) a request whose user messages or prompt already
+            contain forbidden content, before anything is generated (pasted text to translate, summarize...).
         timeout_s: seconds to wait for the upstream (connect, and between bytes of a stream).
         max_body_bytes: larger request bodies are refused with 413.
         max_tokens: the most new tokens one request may ask of the in-process model.
@@ -39,6 +41,7 @@ class Settings:
     admin_key: str | None = None
     audit_db: Path | None = None
     audit_text: bool = False
+    check_prompt: bool = False
     timeout_s: float = 60.0
     max_body_bytes: int = 1_000_000
     max_tokens: int = 1024

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from guard.server.audit import AuditLog
 from guard.server.engine import Engine
@@ -23,4 +24,7 @@ class ProxyState:
 
 
 def get_state(request: Request) -> ProxyState:
-    return request.app.state.proxy  # type: ignore[no-any-return]
+    return request.app.state.proxy
+
+
+State = Annotated[ProxyState, Depends(get_state)]  # a route parameter typed `State` gets the app's state

@@ -7,19 +7,19 @@ are saved as a new index version before they are enforced, so they survive a res
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
 from guard.exceptions import GuardIndexError, PolicyError
 from guard.server.errors import ProxyError
 from guard.server.schemas import CheckRequest, ItemRequest
-from guard.server.state import ProxyState, get_state
+from guard.server.state import ProxyState, State
 
 router = APIRouter(tags=["admin"])
 
 
-def require_admin(request: Request, state: ProxyState = Depends(get_state)) -> ProxyState:
+def require_admin(request: Request, state: State) -> ProxyState:
     key = state.settings.admin_key
     if key is None or state.engine.guard is None:
         raise ProxyError(404, "the admin routes are off: start a guarded server with --admin-key", code="admin_disabled")
@@ -30,13 +30,16 @@ def require_admin(request: Request, state: ProxyState = Depends(get_state)) -> P
     return state
 
 
+Admin = Annotated[ProxyState, Depends(require_admin)]
+
+
 def _bearer(header: str) -> str:
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
 @router.post("/v1/guard/items", status_code=201)
-async def add_item(body: ItemRequest, state: ProxyState = Depends(require_admin)) -> dict[str, Any]:
+async def add_item(body: ItemRequest, state: Admin) -> dict[str, Any]:
     from guard.policy import parse_item
 
     data = body.model_dump()
@@ -54,7 +57,7 @@ async def add_item(body: ItemRequest, state: ProxyState = Depends(require_admin)
 
 
 @router.delete("/v1/guard/items/{item_id:path}")
-async def remove_item(item_id: str, state: ProxyState = Depends(require_admin)) -> dict[str, Any]:
+async def remove_item(item_id: str, state: Admin) -> dict[str, Any]:
     guard = state.engine.guard
     if guard is None or guard.index.position(item_id) is None:
         raise ProxyError(404, f"no item with id {item_id!r} in the index", code="item_not_found")
@@ -66,7 +69,7 @@ async def remove_item(item_id: str, state: ProxyState = Depends(require_admin)) 
 
 
 @router.get("/v1/guard/items")
-async def list_items(state: ProxyState = Depends(require_admin)) -> dict[str, Any]:
+async def list_items(state: Admin) -> dict[str, Any]:
     guard = state.engine.guard
     assert guard is not None
     keys = ("id", "kind", "action", "metadata", "windows")
@@ -74,7 +77,7 @@ async def list_items(state: ProxyState = Depends(require_admin)) -> dict[str, An
 
 
 @router.post("/v1/guard/check")
-async def check(body: CheckRequest, state: ProxyState = Depends(require_admin)) -> dict[str, Any]:
+async def check(body: CheckRequest, state: Admin) -> dict[str, Any]:
     verdict = await state.engine.check(body.text)
     assert verdict is not None
     return verdict.to_dict()

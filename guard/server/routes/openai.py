@@ -12,13 +12,13 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from guard.server import sse
 from guard.server.errors import ProxyError, error_body
 from guard.server.schemas import ChatRequest, CompletionRequest
-from guard.server.state import ProxyState, get_state
+from guard.server.state import ProxyState, State
 from guard.server.upstreams.base import CONTENT_FILTER, Delta, End, Event, Head, Outcome, outcome_of
 from guard.types import Action
 
@@ -26,23 +26,25 @@ router = APIRouter(tags=["openai"])
 
 
 @router.post("/v1/chat/completions")
-async def chat_completions(body: ChatRequest, request: Request, state: ProxyState = Depends(get_state)) -> Any:
+async def chat_completions(body: ChatRequest, request: Request, state: State) -> Any:
     return await _serve("chat", body, request, state)
 
 
 @router.post("/v1/completions")
-async def completions(body: CompletionRequest, request: Request, state: ProxyState = Depends(get_state)) -> Any:
+async def completions(body: CompletionRequest, request: Request, state: State) -> Any:
     return await _serve("text", body, request, state)
 
 
 @router.get("/v1/models")
-async def models(state: ProxyState = Depends(get_state)) -> dict[str, Any]:
+async def models(state: State) -> dict[str, Any]:
     return await state.upstream.models()
 
 
 async def _serve(kind: str, body: ChatRequest | CompletionRequest, request: Request, state: ProxyState) -> Any:
     guard, rid, route = state.engine.guard, request.state.request_id, request.url.path
     try:
+        if state.settings.check_prompt and guard is not None:
+            await _check_prompt(state, guard, rid, route, body)
         if not body.stream:
             answer, outcome = await state.upstream.complete(kind, body, guard)
             _record(state, rid, route, outcome, body, _answer_text(kind, answer))
@@ -80,6 +82,27 @@ async def _sse(kind: str, events: AsyncIterator[Event], state: ProxyState, rid: 
         state.metrics.stream_seconds.labels(route).observe(time.perf_counter() - start)
 
 
+async def _check_prompt(state: ProxyState, guard: Any, rid: str, route: str, body: Any) -> None:
+    verdict = await state.engine.check(_user_text(body), guard)
+    if verdict is None or verdict.allowed:
+        return
+    _record(state, rid, route, Outcome(Action.BLOCK, verdict), body, "")
+    raise ProxyError(400, "the request contains content this server may not process; it was refused before generation",
+                     code="content_filter")  # fmt: skip
+
+
+def _user_text(body: Any) -> str:
+    if isinstance(body, CompletionRequest):
+        return body.prompt_text()
+    parts = []
+    for m in body.messages:
+        if m.role != "user":
+            continue
+        content = m.content if isinstance(m.content, list) else [{"type": "text", "text": m.content or ""}]
+        parts += [p["text"] for p in content if isinstance(p.get("text"), str)]
+    return "\n".join(parts)
+
+
 # --- audit and metrics ---------------------------------------------------------------------------------
 def _record(state: ProxyState, rid: str, route: str, outcome: Outcome, body: Any, output: str) -> None:
     verdict = outcome.verdict
@@ -93,7 +116,7 @@ def _record(state: ProxyState, rid: str, route: str, outcome: Outcome, body: Any
 def _record_error(state: ProxyState, rid: str, route: str, exc: ProxyError) -> None:
     if exc.type == "upstream_error":
         state.metrics.upstream_errors.labels(exc.code or "").inc()
-    if state.audit is not None:
+    if state.audit is not None and exc.code != "content_filter":
         state.audit.record(rid, route, "error", None)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
-from guard.server.state import ProxyState, get_state
+from guard.server.state import State
 
 router = APIRouter(tags=["ops"])
 
@@ -18,7 +18,7 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(state: ProxyState = Depends(get_state)) -> Any:
+async def readyz(state: State) -> Any:
     guarded = state.engine.guard is not None or not state.settings.guard
     upstream = await state.upstream.ready()
     ready = guarded and upstream
@@ -27,5 +27,5 @@ async def readyz(state: ProxyState = Depends(get_state)) -> Any:
 
 
 @router.get("/metrics")
-async def metrics(state: ProxyState = Depends(get_state)) -> Response:
+async def metrics(state: State) -> Response:
     return Response(state.metrics.text(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -69,19 +69,28 @@ class HttpUpstream:
         key = "content" if kind == "chat" else "text"
         if not isinstance(holder, dict) or not isinstance(holder.get(key), (str, type(None))):
             raise upstream_error("the upstream's answer has a choice without text")
-        text = holder.get(key) or ""
-        if guard is None or not text.strip():
+        text, calls = holder.get(key) or "", _tool_arguments(holder)
+        if guard is None or not (text + calls).strip():
             return None
-        verdict = await self.engine.check(text, guard)
+        verdict = await self.engine.check(text + calls, guard)
         assert verdict is not None
         if not verdict.allowed:
-            holder[key] = redact(text, verdict) if verdict.action is Action.REDACT else NOTICE
+            redactable = verdict.action is Action.REDACT and not calls
+            holder[key] = redact(text, verdict) if redactable else NOTICE
+            holder.pop("tool_calls", None)
+            holder.pop("function_call", None)
             choice["finish_reason"] = CONTENT_FILTER
         return verdict
 
     async def stream(self, kind: str, request: Any, guard: Guard | None) -> AsyncIterator[Event]:
         body = {**dump(request), "stream": True}
+        if (request.n or 1) > 1 or body.get("tools") or body.get("functions"):
+            raise ProxyError(400, "streams through the guard carry one choice of text: leave out n > 1 and tools, "
+                             "or ask without stream", param="stream")  # fmt: skip
         resp = await self._send(self.client.build_request("POST", _PATHS[kind], json=body), stream=True)
+        if not resp.headers.get("content-type", "").startswith("text/event-stream"):
+            await resp.aclose()
+            raise upstream_error("the upstream did not answer a stream request with an event stream")
         return self._events(kind, resp, guard)
 
     async def _events(self, kind: str, resp: httpx.Response, guard: Guard | None) -> AsyncIterator[Event]:
@@ -167,10 +176,20 @@ def _piece(kind: str, chunk: dict[str, Any]) -> tuple[str, str | None]:
         return "", None
     choice = choices[0] if isinstance(choices[0], dict) else {}
     holder = choice.get("delta") if kind == "chat" else choice
-    text = (holder or {}).get("content" if kind == "chat" else "text") if isinstance(holder, (dict, type(None))) else None
+    if not isinstance(holder, (dict, type(None))) or (holder or {}).get("tool_calls") or (holder or {}).get("function_call"):
+        raise upstream_error("the upstream streamed something other than text (a tool call?); it was not forwarded")
+    text = (holder or {}).get("content" if kind == "chat" else "text")
     if text is not None and not isinstance(text, str):
         raise upstream_error("the upstream sent a chunk whose text is not a string")
     return text or "", choice.get("finish_reason")
+
+
+def _tool_arguments(message: dict[str, Any]) -> str:
+    """The arguments of a message's tool calls (model output too, so checked with its text)."""
+    calls = message.get("tool_calls") or []
+    calls = calls + [{"function": message["function_call"]}] if isinstance(message.get("function_call"), dict) else calls
+    args = [c.get("function", {}).get("arguments") for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+    return "".join("\n" + a for a in args if isinstance(a, str))
 
 
 def _json(content: bytes) -> dict[str, Any]:
