@@ -1,0 +1,94 @@
+"""Render results/*.json as Markdown tables, and refresh the README's measured section.
+
+    python -m benchmarks report
+
+The README's figures sit between ``<!-- engine:start -->`` and ``<!-- engine:end -->`` (likewise
+``generation``); this command rewrites them from ``benchmarks/results/``, so every number there comes
+from a results file written by a runner.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import RESULTS
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def engine(r: dict[str, Any]) -> str:
+    p = r["paraphrase"]
+    rows = [
+        "| system | paraphrases caught at ≤ 1% false blocks | AUROC |",
+        "|---|---|---|",
+    ]
+    for name in ("word 3-gram overlap (MemFree-style)", "plain MiniLM cosine", "guard"):
+        rows.append(f"| {name} | {p[name]['caught_at_1pct_fpr']:.4f} | {p[name]['auroc']:.4f} |")
+    d, c = p["guard at default thresholds"], p["guard calibrated (guard calibrate --fpr 0.01)"]
+    out = [
+        f"**Paraphrases** (TOFU forget10: {p['positives']} forbidden answers indexed, their paraphrases as "
+        f"positives, {p['negatives']} held-out retain90 answers of other authors as negatives):",
+        "",
+        *rows,
+        "",
+        f"As deployed: at the shipped default thresholds guard catches {d['caught']:.4f} of paraphrases with "
+        f"{_pct(d['false_blocks'])} false blocks; after `guard calibrate --fpr 0.01` on {c['calibration_texts']} "
+        f"answers of other authors, {c['caught']:.4f} with {_pct(c['false_blocks'])} false blocks on the held-out "
+        "authors.",
+        "",
+        "**Obfuscated verbatim copies** (each of the 400 answers, share blocked at the default thresholds):",
+        "",
+        "| " + " | ".join(r["obfuscations"]) + " |",
+        "|" + "---|" * len(r["obfuscations"]),
+        "| " + " | ".join(f"{v:.4f}" for v in r["obfuscations"].values()) + " |",
+        "",
+    ]
+    cost = r["cost"]
+    out += [
+        f"**Cost of a check** ({cost['outputs']} outputs of {cost['output_words']} words, 2-core CPU, no cache):",
+        "",
+        "| indexed windows | check p50 | check p95 | embedding alone p50 (the floor) | check / floor |",
+        "|---|---|---|---|---|",
+    ]
+    for label in ("10k", "100k"):
+        x = cost[label]
+        out.append(f"| {x['windows']:,} | {x['check']['p50_ms']:.0f} ms | {x['check']['p95_ms']:.0f} ms | "
+                   f"{x['embedding_only']['p50_ms']:.0f} ms | {x['ratio_p50']:.2f}× |")
+    return "\n".join(out)
+
+
+def generation(r: dict[str, Any]) -> str:
+    t = r["throughput"]
+    out = [f"**Generation speed** ({r['model']}, {r['prompts']} prompts × {r['new_tokens']} new tokens, greedy):", "",
+           "| decoding | tokens/s | vs unguarded |", "|---|---|---|"]
+    for name, row in t.items():
+        out.append(f"| {name} | {row['tokens_per_s']:.2f} | {row['ratio']:.3f}× |")
+    ttft = r["time_to_first_text_s"]
+    out += ["", f"Time to first released text when streaming: {ttft['unguarded']:.2f} s unguarded, "
+            f"{ttft['guarded']:.2f} s guarded (the first 8-token check)."]
+    return "\n".join(out)
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"engine": engine, "generation": generation}
+
+
+def run(data: Path, *args: str) -> None:
+    readme = README.read_text(encoding="utf-8")
+    for name, render in RENDERERS.items():
+        path = RESULTS / f"{name}.json"
+        if not path.exists():
+            continue
+        table = render(json.loads(path.read_text(encoding="utf-8")))
+        (RESULTS / f"{name}.md").write_text(table + "\n", encoding="utf-8")
+        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
+        readme = pattern.sub(lambda m: m.group(1) + table + "\n" + m.group(2), readme)
+        print(f"wrote {RESULTS / f'{name}.md'}")
+    README.write_text(readme, encoding="utf-8")
