@@ -163,7 +163,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise InputError("give either a TEXT argument or --jsonl FILE")
     records = _read_jsonl(args.jsonl) if args.jsonl else [{"text": _single_text(args.text)}]
     guard = Guard.load(args.index)
-    for start in range(0, len(records), _BATCH):
+    starts = range(0, len(records), _BATCH)
+    if len(starts) > 1:
+        from tqdm import tqdm
+
+        starts = tqdm(starts, desc="checking", unit="batch")  # type: ignore[assignment]
+    for start in starts:
         batch = records[start : start + _BATCH]
         for record, verdict in zip(batch, guard.check_batch([r["text"] for r in batch])):
             if args.redact and args.jsonl is None:

@@ -174,3 +174,10 @@ def test_manifest_is_json_and_has_no_pickle(tmp_path: Path, fake_embedder: FakeE
     for name in manifest["files"]:
         if name.endswith(".npy"):
             np.load(live / name, allow_pickle=False)
+
+
+def test_refuses_to_write_into_a_folder_that_is_not_an_index(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(GuardIndexError, match="not a guard index"):
+        build_index(parse_policy(POLICY).items, fake_embedder).save(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

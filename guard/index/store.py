@@ -103,6 +103,8 @@ def commit(root: Path, write: Callable[[Path], dict[str, Any]]) -> Path:
     ``write(folder)`` writes the data files into an empty temporary folder and returns the manifest
     (without ``files``); checksums are added here and the manifest is written last.
     """
+    if root.is_dir() and not (root / CURRENT).exists() and any(p.name != ".lock" for p in root.iterdir()):
+        raise GuardIndexError(f"{root} is a non-empty folder that is not a guard index; choose another --out")
     with locked(root):
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
         try:
