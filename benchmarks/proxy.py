@@ -40,9 +40,9 @@ def run(data: Path, *args: str) -> None:
     p = argparse.ArgumentParser(prog="python -m benchmarks proxy")
     p.add_argument("--quick", action="store_true", help="a few requests per cell (a smoke run)")
     p.add_argument("--load-seconds", type=float, default=60.0)
-    p.add_argument("--max-tokens", type=int, default=12)
+    p.add_argument("--max-tokens", type=int, default=32)
     opts = p.parse_args(args)
-    rounds = {1: 1, 32: 1} if opts.quick else {1: 8, 32: 2}
+    rounds = {1: 1, 32: 1} if opts.quick else {1: 6, 32: 1}
     max_tokens = 4 if opts.quick else opts.max_tokens
     with tempfile.TemporaryDirectory() as tmp, _servers(Path(tmp)) as (upstream, proxy):
         cells = {}

@@ -44,6 +44,7 @@ def create_app(settings: Settings, *, guard: Guard | None = None, model: tuple[A
         path = settings.audit_path
         audit = AuditLog(path, text=settings.audit_text) if path is not None else None
         app.state.proxy = ProxyState(settings, engine, upstream, metrics, audit)
+        await engine.check("Warm up the embedder and the index before the first request.")
         try:
             yield
         finally:

@@ -90,3 +90,17 @@ def test_in_process_model_is_steered(smollm: tuple[Any, Any], demo_guard: Guard,
         assert reply.choices[0].finish_reason == "length" and reply.usage and reply.usage.completion_tokens == 6
         with pytest.raises(openai.NotFoundError):
             client(proxy).completions.create(model="gpt-4", prompt="hi", max_tokens=2)
+
+
+@pytest.mark.slow
+def test_in_process_model_refuses_what_it_cannot_honour(smollm: tuple[Any, Any], demo_guard: Guard,
+                                                        demo_index: Path) -> None:  # fmt: skip
+    settings = Settings(index=demo_index, model="default", max_tokens=64)
+    chat = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}
+    with serve(create_app(settings, guard=demo_guard, model=smollm)) as proxy:
+        for extra, status, param in (({"n": 2}, 400, "n"), ({"stop": ["."]}, 400, "stop"),
+                                     ({"max_tokens": 65}, 400, "max_tokens"), ({"model": "gpt-4"}, 404, "model"),
+                                     ({"messages": [{"role": "user", "content": "word " * 9000}]}, 400, "messages")):  # fmt: skip
+            for stream in (False, True):
+                resp = httpx.post(proxy + "/v1/chat/completions", json={**chat, **extra, "stream": stream}, timeout=60)
+                assert (resp.status_code, resp.json()["error"]["param"]) == (status, param), resp.text

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from guard.exceptions import GuardError
 from guard.server import sse
 from guard.server.errors import ProxyError, error_body
 from guard.server.schemas import ChatRequest, CompletionRequest
@@ -78,6 +79,9 @@ async def _sse(kind: str, events: AsyncIterator[Event], state: ProxyState, rid: 
     except ProxyError as exc:
         _record_error(state, rid, route, exc)
         yield sse.frame(error_body(exc.message, type=exc.type, code=exc.code))
+    except GuardError as exc:  # e.g. an endless sentence past the guard's max_chars: stop, release nothing more
+        _record_error(state, rid, route, ProxyError(400, str(exc)))
+        yield sse.frame(error_body(f"the stream could not be checked: {exc}", type="invalid_request_error"))
     finally:
         state.metrics.stream_seconds.labels(route).observe(time.perf_counter() - start)
 

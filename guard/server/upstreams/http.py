@@ -107,7 +107,7 @@ class HttpUpstream:
                 if out:
                     yield Delta(out)
                 if buffer is not None and buffer.stopped:
-                    yield End(CONTENT_FILTER, await self.engine.check(buffer.text, guard))
+                    yield End(CONTENT_FILTER, await self.engine.check(_tail(buffer.text, guard), guard))
                     return
         finally:
             await resp.aclose()
@@ -118,7 +118,7 @@ class HttpUpstream:
             if out:
                 yield Delta(out)
             if buffer.stopped:
-                yield End(CONTENT_FILTER, await self.engine.check(buffer.text, guard))
+                yield End(CONTENT_FILTER, await self.engine.check(_tail(buffer.text, guard), guard))
                 return
         yield End(finish or "stop")
 
@@ -182,6 +182,11 @@ def _piece(kind: str, chunk: dict[str, Any]) -> tuple[str, str | None]:
     if text is not None and not isinstance(text, str):
         raise upstream_error("the upstream sent a chunk whose text is not a string")
     return text or "", choice.get("finish_reason")
+
+
+def _tail(text: str, guard: Guard | None) -> str:
+    """The end of a long stream, short enough to check (for the audit record of what was found)."""
+    return text[-guard.max_chars :] if guard is not None else text
 
 
 def _tool_arguments(message: dict[str, Any]) -> str:

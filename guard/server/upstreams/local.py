@@ -49,14 +49,16 @@ class LocalModel:
     async def complete(self, kind: str, request: Any, guard: Guard | None) -> tuple[dict[str, Any], Outcome]:
         prompt, chat, options = self._options(request)
         guarded = self._guarded(guard)
+        prompt_tokens = self._prompt_tokens(guarded, prompt, chat, options["max_new_tokens"])
         async with self._lock:
             result: GenerationResult = await self.engine.run(lambda: guarded.complete(prompt, chat=chat, **options))
-        prompt_tokens = len(guarded.encode(prompt, chat=chat))
         return self._body(kind, result, prompt_tokens), Outcome(result.action, result.verdict)
 
     async def stream(self, kind: str, request: Any, guard: Guard | None) -> AsyncIterator[Event]:
         prompt, chat, options = self._options(request)
-        return self._events(kind, self._guarded(guard), prompt, chat, options)
+        guarded = self._guarded(guard)
+        self._prompt_tokens(guarded, prompt, chat, options["max_new_tokens"])
+        return self._events(kind, guarded, prompt, chat, options)
 
     async def _events(self, kind: str, guarded: Any, prompt: Any, chat: bool, options: dict[str, Any]) -> AsyncIterator[Event]:
         async with self._lock:
@@ -73,6 +75,17 @@ class LocalModel:
 
         return GuardedModel(self.model, self.tokenizer, guard)
 
+    def _prompt_tokens(self, guarded: Any, prompt: Any, chat: bool, new: int) -> int:
+        """The prompt's length in tokens; 400 if it and ``new`` tokens do not fit the model's context."""
+        n = len(guarded.encode(prompt, chat=chat))
+        context = getattr(self.model.config, "max_position_embeddings", None) or 2048
+        if n + new > context:
+            raise ProxyError(400, f"the prompt ({n} tokens) and max_tokens ({new}) exceed the model's context of "
+                             f"{context} tokens", param="messages" if chat else "prompt")  # fmt: skip
+        if n == 0:
+            raise ProxyError(400, "the prompt is empty", param="prompt")
+        return n
+
     def _options(self, request: ChatRequest | CompletionRequest) -> tuple[Any, bool, dict[str, Any]]:
         sent = request.model_dump(exclude_unset=True, exclude_none=True)
         refused = [name for name in _UNSUPPORTED if name in sent]
@@ -82,7 +95,7 @@ class LocalModel:
         if request.model != self.name:
             raise ProxyError(404, f"model {request.model!r} not found; this server serves {self.name!r}",
                              code="model_not_found", param="model")  # fmt: skip
-        new = request.new_tokens(self.default_tokens)
+        new = request.new_tokens(min(self.default_tokens, self.max_tokens))
         if new > self.max_tokens:
             raise ProxyError(400, f"max_tokens {new} is above this server's limit of {self.max_tokens}", param="max_tokens")
         options: dict[str, Any] = {"max_new_tokens": new}
