@@ -40,7 +40,7 @@ def run(data: Path, *args: str) -> None:
     p = argparse.ArgumentParser(prog="python -m benchmarks proxy")
     p.add_argument("--quick", action="store_true", help="a few requests per cell (a smoke run)")
     p.add_argument("--load-seconds", type=float, default=60.0)
-    p.add_argument("--max-tokens", type=int, default=32)
+    p.add_argument("--max-tokens", type=int, default=24)
     opts = p.parse_args(args)
     rounds = {1: 1, 32: 1} if opts.quick else {1: 6, 32: 1}
     max_tokens = 4 if opts.quick else opts.max_tokens
@@ -69,7 +69,8 @@ def _servers(tmp: Path) -> Iterator[tuple[str, str]]:
         _guard("index", "build", str(ROOT / "indexes/demo/policy.yaml"), "--out", str(index), "--quiet").wait()
     up_port, px_port = _free_port(), _free_port()
     upstream = _guard("serve", "--no-guard", "--model", "default", "--port", str(up_port))
-    proxy = _guard("serve", "--index", str(index), "--upstream", f"http://127.0.0.1:{up_port}/v1", "--port", str(px_port))
+    proxy = _guard("serve", "--index", str(index), "--upstream", f"http://127.0.0.1:{up_port}/v1", "--port", str(px_port),
+                   "--timeout", "900")  # 32 queued requests to a one-at-a-time CPU model take minutes
     try:
         for port in (up_port, px_port):
             _wait_ready(f"http://127.0.0.1:{port}")
