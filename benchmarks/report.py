@@ -89,6 +89,6 @@ def run(data: Path, *args: str) -> None:
         table = render(json.loads(path.read_text(encoding="utf-8")))
         (RESULTS / f"{name}.md").write_text(table + "\n", encoding="utf-8")
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
-        readme = pattern.sub(lambda m: m.group(1) + table + "\n" + m.group(2), readme)
+        readme = pattern.sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), readme)
         print(f"wrote {RESULTS / f'{name}.md'}")
     README.write_text(readme, encoding="utf-8")

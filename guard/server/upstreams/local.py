@@ -92,7 +92,7 @@ class LocalModel:
         if refused or (request.n or 1) > 1:
             raise ProxyError(400, f"the in-process model does not support {refused or ['n > 1']}; leave them out",
                              param=(refused or ["n"])[0])  # fmt: skip
-        if request.model != self.name:
+        if request.model not in (self.name, "default"):  # "default": whatever this server serves
             raise ProxyError(404, f"model {request.model!r} not found; this server serves {self.name!r}",
                              code="model_not_found", param="model")  # fmt: skip
         new = request.new_tokens(min(self.default_tokens, self.max_tokens))
