@@ -77,7 +77,26 @@ def generation(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"engine": engine, "generation": generation}
+def proxy(r: dict[str, Any]) -> str:
+    out = [f"**Proxy overhead** (upstream: {r['upstream']}, {r['max_tokens']} tokens per answer; black-box mode, "
+           "streams held back until checked):", "",
+           "| requests | concurrency | direct p50 / p99 | through guard p50 / p99 | added p50 | TTFT direct → guard (p50) |",
+           "|---|---|---|---|---|---|"]
+    for key, cell in r["cells"].items():
+        kind, conc = key.split("@")
+        d, p = cell["direct"], cell["proxy"]
+        out.append(f"| {'streaming' if kind == 'stream' else 'non-streaming'} | {conc} | "
+                   f"{d['latency_p50_ms']:.0f} / {d['latency_p99_ms']:.0f} ms | {p['latency_p50_ms']:.0f} / "
+                   f"{p['latency_p99_ms']:.0f} ms | {100 * cell['added_p50_share']:+.1f}% | "
+                   f"{d['ttft_p50_ms']:.0f} → {p['ttft_p50_ms']:.0f} ms |")
+    load = r["load"]
+    out += ["", f"Load: {load['clients']} concurrent streaming clients for {load['seconds']:.0f} s (half asking for the "
+            f"protected passage): {load['requests']} requests, {load['errors']} errors, {load['leaked']} leaked "
+            f"forbidden windows, {load['content_filter']} ended with `content_filter`."]
+    return "\n".join(out)
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"engine": engine, "generation": generation, "proxy": proxy}
 
 
 def run(data: Path, *args: str) -> None:

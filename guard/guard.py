@@ -95,7 +95,7 @@ class Guard:
         a = ix.arrays
         found = verbatim.detect(ix.verbatim, c, meta, t["verbatim"])
         if len(c.vectors):
-            found += semantic.detect(ix.ann_index, a["window_item"], c, meta, t["semantic"])
+            found += semantic.detect(ix.ann_index, a["window_item"], c, meta, t["semantic"], window_facts=ix.window_facts)
             found += concept.detect(a["concept_vectors"], a["concept_item"], a["concept_role"], c, meta,
                                     t["concept"], t["concept_margin"])
         return found

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from guard.detectors import facts
 from guard.detectors.concept import ROLE_ALLOW, ROLE_DESCRIPTION, ROLE_EXAMPLE
 from guard.detectors.verbatim import VerbatimLayer
 from guard.embedding import Embedder
@@ -44,6 +45,7 @@ def _rows(item: Item) -> _Rows:
         for w in windows(view.text):
             rows.texts.append(w.text)
             rows.spans.append(view.span(w.start, w.end))
+        record["facts"] = facts.encode(facts.facts(text) for text in rows.texts)
         rows.ngrams, rows.length = VerbatimLayer.item_ngrams(item.text)
         record["sha256"] = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
     else:

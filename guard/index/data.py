@@ -42,6 +42,7 @@ class Index:
     arrays: dict[str, np.ndarray]
     ann_index: Any = None
     _layer: VerbatimLayer | None = field(default=None, repr=False)
+    _facts: list[frozenset[int]] | None = field(default=None, repr=False)
 
     # --- properties -------------------------------------------------------------------------------
     @property
@@ -66,6 +67,17 @@ class Index:
             a = self.arrays
             self._layer = VerbatimLayer(a["ngram_hash"], a["ngram_item"], a["item_length"])
         return self._layer
+
+    @property
+    def window_facts(self) -> list[frozenset[int]]:
+        """Per content window row, its facts (`guard.detectors.facts`); empty for items indexed without them."""
+        if self._facts is None:
+            out: list[frozenset[int]] = []
+            for it in self.items:
+                if it["kind"] == "content":
+                    out += [frozenset(f) for f in it.get("facts", [[]] * it["windows"])]
+            self._facts = out
+        return self._facts
 
     def position(self, item_id: str) -> int | None:
         return next((i for i, it in enumerate(self.items) if it["id"] == item_id), None)
@@ -119,6 +131,7 @@ class Index:
         if self.ann_index is not None:
             ann.add(self.ann_index, new_vectors)
         self._layer = None
+        self._facts = None
 
     def remove(self, item_ids: list[str]) -> None:
         """Drop items and all their rows; raise `GuardIndexError` naming any id that is not there."""
@@ -139,6 +152,7 @@ class Index:
         a["item_length"] = a["item_length"][keep]
         self.items = [self.items[p] for p in keep.tolist()]
         self._layer = None
+        self._facts = None
         if self.ann_index is not None:
             params = self.manifest["ann"]["params"]
             self.ann_index = ann.rebuild(self.ann_kind, self.ann_index, self.dim, a["vectors"], params)

@@ -1,0 +1,221 @@
+"""Detection quality (issue 6): hard negatives, concepts, translations, and what the fact check costs.
+
+    python -m benchmarks quality [--data ../shared/data]
+
+1. Hard negatives. Index: the 400 TOFU forget10 answers. Positives: their ``paraphrased_answer``. Hard
+   negatives: the 2,000 ``perturbed_answer`` (the paraphrase with a fact changed). Easy negatives: the
+   answers of retain90's last 90 authors (1,800). Share of positives caught at the threshold blocking at
+   most 1/5/10% of the negatives, for word 3-gram overlap, whole-text MiniLM cosine, guard without the
+   fact check and guard (its verdict score). The fact check (`guard.detectors.facts`) was tuned on
+   ``tofu__retain_perturbed.json`` (retain90's first 20 authors), never on forget10.
+2. Concepts. Each of the 20 forget10 authors is a concept with 5 of their answers as examples; positives:
+   the paraphrases of their other 15 answers (300); negatives: the 1,800 held-out retain90 answers.
+3. Translations. Tatoeba: English sentences indexed; positives: their German, Spanish, French, Russian,
+   Chinese and Japanese translations; negatives: translations of other (non-indexed) sentences of the same
+   language. Guard built with the bundled MiniLM, and with USE multilingual v3 (`guard.multilingual`).
+4. Cost. ``Guard.check`` p50/p95 on 200-word outputs against the forget10 index, with and without the
+   fact check, embedding cache off.
+
+Embeddings are cached in ``benchmarks/.cache`` (see `benchmarks._cache`); a rerun embeds nothing twice.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import data as D
+from benchmarks.baselines import NgramOverlap, PlainCosine
+from benchmarks.common import auroc, content_items, percentiles, tpr_at_fpr, write_result
+
+LANGUAGES = {"de": "deu", "es": "spa", "fr": "fra", "ru": "rus", "zh": "cmn", "ja": "jpn"}
+_PER_LANGUAGE = 100  # indexed sentences (and as many negatives) per language: the machine is small
+RATES = (0.01, 0.05, 0.10)
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _scores(guard: Any, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(verdict scores, blocked flags), checked in batches of 64."""
+    scores, blocked = [], []
+    for start in range(0, len(texts), 64):
+        for v in guard.check_batch(texts[start : start + 64]):
+            scores.append(v.score)
+            blocked.append(not v.allowed)
+    return np.array(scores), np.array(blocked)
+
+
+def _row(pos: np.ndarray, neg: np.ndarray, easy: np.ndarray | None = None) -> dict[str, float]:
+    out = {f"caught_at_{round(r * 100)}pct": round(tpr_at_fpr(pos, neg, r)[0], 4) for r in RATES}
+    out["auroc"] = round(auroc(pos, neg), 4)
+    if easy is not None:
+        out["easy_caught_at_1pct"] = round(tpr_at_fpr(pos, easy, 0.01)[0], 4)
+    return out
+
+
+def _without_facts(guard: Any) -> Any:
+    """The same guard with the fact check off (items carry no facts): the core engine's plain check."""
+    from guard.guard import Guard
+    from guard.index import Index
+
+    items = [{k: v for k, v in it.items() if k != "facts"} for it in guard.index.items]
+    index = Index(guard.index.manifest, items, guard.index.arrays, guard.index.ann_index)
+    return Guard(index, guard.embedder)
+
+
+def hard_negatives(embedder: Any, forget: list[dict[str, Any]], easy: list[str]) -> dict[str, Any]:
+    from guard.guard import Guard
+    from guard.index import build_index
+
+    answers = [r["answer"] for r in forget]
+    positives = [r["paraphrased_answer"] for r in forget]
+    hard = [p for r in forget for p in r["perturbed_answer"]]
+    guard = Guard(build_index(content_items(answers, "forget"), embedder), embedder)
+    ngram, cosine = NgramOverlap(answers), PlainCosine(answers, embedder)
+    out: dict[str, Any] = {"positives": len(positives), "hard_negatives": len(hard), "easy_negatives": len(easy),
+                           "tuned_on": "tofu__retain_perturbed.json (retain90 authors 1-20), not forget10"}
+    out["word 3-gram overlap (MemFree-style)"] = _row(*(np.array([ngram.score(t) for t in ts]) for ts in (positives, hard, easy)))
+    out["all-MiniLM-L6-v2 cosine"] = _row(cosine.scores(positives), cosine.scores(hard), cosine.scores(easy))
+    for name, g in (("guard, fact check off", _without_facts(guard)), ("guard", guard)):
+        _log(f"  {name}...")
+        (p, pb), (h, hb), (e, eb) = (_scores(g, ts) for ts in (positives, hard, easy))
+        out[name] = {**_row(p, h, e), "at_default_thresholds": {
+            "caught": round(float(pb.mean()), 4), "hard_false_blocks": round(float(hb.mean()), 4),
+            "easy_false_blocks": round(float(eb.mean()), 4)}}
+    return out
+
+
+def concepts(embedder: Any, forget: list[dict[str, Any]], negatives: list[str]) -> dict[str, Any]:
+    from guard.guard import Guard
+    from guard.index import build_index
+    from guard.policy import Item
+
+    authors = len(forget) // 20
+    items = [Item(f"author-{k}", "concept", examples=tuple(r["answer"] for r in forget[20 * k : 20 * k + 5]))
+             for k in range(authors)]
+    positives = [r["paraphrased_answer"] for k in range(authors) for r in forget[20 * k + 5 : 20 * k + 20]]
+    guard = Guard(build_index(items, embedder), embedder)
+    (p, pb), (n, nb) = _scores(guard, positives), _scores(guard, negatives)
+    return {"concepts": authors, "examples_each": 5, "positives": len(positives), "negatives": len(negatives),
+            "guard": {**_row(p, n), "at_default_thresholds": {"caught": round(float(pb.mean()), 4),
+                                                              "false_blocks": round(float(nb.mean()), 4)}}}
+
+
+def _tatoeba(data: Path, code: str) -> tuple[list[str], list[str]]:
+    folder = data / "tatoeba"
+    eng = (folder / f"tatoeba.{code}-eng.eng").read_text(encoding="utf-8").splitlines()
+    other = (folder / f"tatoeba.{code}-eng.{code}").read_text(encoding="utf-8").splitlines()
+    return eng, other
+
+
+def translations(data: Path, embedders: dict[str, Any]) -> dict[str, Any]:
+    from guard.guard import Guard
+    from guard.index import build_index
+
+    indexed: list[str] = []
+    pairs: dict[str, tuple[list[str], list[str]]] = {}
+    for lang, code in LANGUAGES.items():
+        eng, other = _tatoeba(data, code)
+        indexed += eng[:_PER_LANGUAGE]
+        pairs[lang] = (other[:_PER_LANGUAGE], other[_PER_LANGUAGE : 2 * _PER_LANGUAGE])
+    english = set(indexed)
+    for lang, code in LANGUAGES.items():  # a negative must not translate an indexed sentence
+        eng, other = _tatoeba(data, code)
+        keep = [o for e, o in zip(eng[_PER_LANGUAGE : 2 * _PER_LANGUAGE], other[_PER_LANGUAGE : 2 * _PER_LANGUAGE]) if e not in english]
+        pairs[lang] = (pairs[lang][0], keep)
+    out: dict[str, Any] = {"data": "Tatoeba", "indexed_english": len(indexed), "per_language": _PER_LANGUAGE}
+    for name, embedder in embedders.items():
+        _log(f"  translations with {name}...")
+        guard = Guard(build_index(content_items(indexed, "en"), embedder), embedder)
+        rows, allp, alln = {}, [], []
+        for lang, (pos, neg) in pairs.items():
+            p, n = _scores(guard, pos)[0], _scores(guard, neg)[0]
+            rows[lang] = round(tpr_at_fpr(p, n, 0.01)[0], 4)
+            allp.append(p)
+            alln.append(n)
+        rows["all"] = round(tpr_at_fpr(np.concatenate(allp), np.concatenate(alln), 0.01)[0], 4)
+        out[name] = {"caught_at_1pct": rows}
+    return out
+
+
+def cost(forget: list[dict[str, Any]], data: Path) -> dict[str, Any]:
+    from guard.embedding import load_embedder
+    from guard.guard import Guard
+    from guard.index import build_index
+
+    embedder = load_embedder()
+    texts = [" ".join(p.split()[:200]) for p in D.book_passages(data, "sherlock", words=200)][:20]
+    texts += [r["paraphrased_answer"] + " " + r["perturbed_answer"][0] for r in forget[:20]]
+    guard = Guard(build_index(content_items([r["answer"] for r in forget], "forget"), embedder), embedder)
+    plain = _without_facts(guard)
+    embedder._cache_size = 0
+    embedder._cache.clear()
+    guard.check(texts[0])  # warm-up
+    times: dict[str, list[float]] = {"guard": [], "guard, fact check off": []}
+    for text in texts:
+        for name, g in (("guard, fact check off", plain), ("guard", guard)):
+            t0 = time.perf_counter()
+            g.check(text)
+            times[name].append(time.perf_counter() - t0)
+    out: dict[str, Any] = {"outputs": len(texts), **{name: percentiles(t) for name, t in times.items()}}
+    out["ratio_p50"] = round(float(np.median(times["guard"]) / np.median(times["guard, fact check off"])), 3)
+    return out
+
+
+def table(result: dict[str, Any]) -> str:
+    """The issue's table with guard's rows added (Markdown)."""
+    h = result["hard_negatives"]
+    lines = ["| detector | paraphrases caught at 1% false blocks on hard negatives | at 5% | at 10% | at 1% on easy negatives |",
+             "|---|---|---|---|---|"]
+    for name in ("word 3-gram overlap (MemFree-style)", "all-MiniLM-L6-v2 cosine", "guard, fact check off", "guard"):
+        r = h[name]
+        lines.append(f"| {name} | {r['caught_at_1pct']:.3f} | {r['caught_at_5pct']:.3f} | {r['caught_at_10pct']:.3f} | "
+                     f"{r['easy_caught_at_1pct']:.3f} |")
+    c = result["concepts"]["guard"]
+    lines += ["", "| concepts (20 TOFU authors, 5 examples each) | caught at 1% false blocks | at 5% | AUROC |",
+              "|---|---|---|---|", f"| guard | {c['caught_at_1pct']:.3f} | {c['caught_at_5pct']:.3f} | {c['auroc']:.3f} |"]
+    t = result["translations"]
+    langs = [*LANGUAGES, "all"]
+    lines += ["", "| translations (Tatoeba), caught at 1% false blocks | " + " | ".join(langs) + " |",
+              "|---|" + "---|" * len(langs)]
+    for name in (k for k in t if isinstance(t[k], dict)):
+        lines.append(f"| guard, {name} | " + " | ".join(f"{t[name]['caught_at_1pct'][lang]:.3f}" for lang in langs) + " |")
+    k = result["cost"]
+    lines += ["", f"Check cost: p50 {k['guard']['p50_ms']} ms with the fact check, {k['guard, fact check off']['p50_ms']} ms "
+              f"without (ratio {k['ratio_p50']})."]
+    return "\n".join(lines)
+
+
+def run(data: Path, *args: str) -> dict[str, Any]:
+    from benchmarks._cache import DiskCachedEmbedder
+    from guard.embedding import load_embedder
+    from guard.multilingual import UniversalSentenceEncoder
+
+    forget = D.tofu_forget(data)
+    retain = [r["answer"] for r in D.tofu_retain(data)]
+    held_out = retain[1800:]  # retain90's last 90 authors: never used to tune anything
+    minilm, use = DiskCachedEmbedder(load_embedder()), DiskCachedEmbedder(UniversalSentenceEncoder())
+    result: dict[str, Any] = {"data": "TOFU forget10_perturbed.json, tofu__retain90.json; Tatoeba; Gutenberg"}
+    try:
+        _log("hard negatives...")
+        result["hard_negatives"] = hard_negatives(minilm, forget, held_out)
+        _log("concepts...")
+        result["concepts"] = concepts(minilm, forget, held_out)
+        _log("translations...")
+        result["translations"] = translations(data, {"all-MiniLM-L6-v2": minilm, "use-multilingual-v3": use})
+    finally:
+        minilm.save()
+        use.save()
+    _log("cost...")
+    result["cost"] = cost(forget, data)
+    result["table"] = table(result)
+    path = write_result("quality", result)
+    print(result["table"])
+    _log(f"wrote {path}")
+    return result
