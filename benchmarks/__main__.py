@@ -9,7 +9,7 @@ from pathlib import Path
 from benchmarks.data import DEFAULT_DATA
 
 RUNNERS = {"defaults": "benchmarks.defaults", "engine": "benchmarks.engine", "generation": "benchmarks.generation",
-           "proxy": "benchmarks.proxy", "report": "benchmarks.report"}
+           "proxy": "benchmarks.proxy", "quality": "benchmarks.quality", "report": "benchmarks.report"}
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,3 +61,18 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
     result = {"benchmark": name, "written": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(), **result}
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def log(msg: str) -> None:
+    """Progress for people, on stderr (stdout stays for results)."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+def verdict_scores(guard: Any, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(verdict scores in [0, 1], blocked flags) for ``texts``, checked in batches of 64."""
+    scores, blocked = [], []
+    for start in range(0, len(texts), 64):
+        for v in guard.check_batch(list(texts[start : start + 64])):
+            scores.append(v.score)
+            blocked.append(not v.allowed)
+    return np.array(scores), np.array(blocked)

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import random
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -27,21 +26,8 @@ import numpy as np
 from benchmarks import data as D
 from benchmarks.attacks import OBFUSCATIONS
 from benchmarks.baselines import NgramOverlap, PlainCosine
-from benchmarks.common import RESULTS, auroc, content_items, percentiles, tpr_at_fpr, write_result
-
-
-def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def verdict_scores(guard: Any, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(leak scores in [0, 1], blocked flags) for ``texts``, checked in batches."""
-    scores, blocked = [], []
-    for start in range(0, len(texts), 64):
-        for v in guard.check_batch(texts[start : start + 64]):
-            scores.append(v.score)
-            blocked.append(not v.allowed)
-    return np.array(scores), np.array(blocked)
+from benchmarks.common import RESULTS, auroc, content_items, percentiles, tpr_at_fpr, verdict_scores, write_result
+from benchmarks.common import log as _log
 
 
 def paraphrase(guard: Any, forget: list[dict[str, Any]], calibration: list[str], retain: list[str]) -> dict[str, Any]:

@@ -21,7 +21,6 @@ Embeddings are cached in ``benchmarks/.cache`` (see `benchmarks._cache`); a reru
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -30,25 +29,12 @@ import numpy as np
 
 from benchmarks import data as D
 from benchmarks.baselines import NgramOverlap, PlainCosine
-from benchmarks.common import auroc, content_items, percentiles, tpr_at_fpr, write_result
+from benchmarks.common import auroc, content_items, percentiles, tpr_at_fpr, verdict_scores, write_result
+from benchmarks.common import log as _log
 
 LANGUAGES = {"de": "deu", "es": "spa", "fr": "fra", "ru": "rus", "zh": "cmn", "ja": "jpn"}
 _PER_LANGUAGE = 100  # indexed sentences (and as many negatives) per language: the machine is small
 RATES = (0.01, 0.05, 0.10)
-
-
-def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def _scores(guard: Any, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(verdict scores, blocked flags), checked in batches of 64."""
-    scores, blocked = [], []
-    for start in range(0, len(texts), 64):
-        for v in guard.check_batch(texts[start : start + 64]):
-            scores.append(v.score)
-            blocked.append(not v.allowed)
-    return np.array(scores), np.array(blocked)
 
 
 def _row(pos: np.ndarray, neg: np.ndarray, easy: np.ndarray | None = None) -> dict[str, float]:
@@ -84,7 +70,7 @@ def hard_negatives(embedder: Any, forget: list[dict[str, Any]], easy: list[str])
     out["all-MiniLM-L6-v2 cosine"] = _row(cosine.scores(positives), cosine.scores(hard), cosine.scores(easy))
     for name, g in (("guard, fact check off", _without_facts(guard)), ("guard", guard)):
         _log(f"  {name}...")
-        (p, pb), (h, hb), (e, eb) = (_scores(g, ts) for ts in (positives, hard, easy))
+        (p, pb), (h, hb), (e, eb) = (verdict_scores(g, ts) for ts in (positives, hard, easy))
         out[name] = {**_row(p, h, e), "at_default_thresholds": {
             "caught": round(float(pb.mean()), 4), "hard_false_blocks": round(float(hb.mean()), 4),
             "easy_false_blocks": round(float(eb.mean()), 4)}}
@@ -101,7 +87,7 @@ def concepts(embedder: Any, forget: list[dict[str, Any]], negatives: list[str]) 
              for k in range(authors)]
     positives = [r["paraphrased_answer"] for k in range(authors) for r in forget[20 * k + 5 : 20 * k + 20]]
     guard = Guard(build_index(items, embedder), embedder)
-    (p, pb), (n, nb) = _scores(guard, positives), _scores(guard, negatives)
+    (p, pb), (n, nb) = verdict_scores(guard, positives), verdict_scores(guard, negatives)
     return {"concepts": authors, "examples_each": 5, "positives": len(positives), "negatives": len(negatives),
             "guard": {**_row(p, n), "at_default_thresholds": {"caught": round(float(pb.mean()), 4),
                                                               "false_blocks": round(float(nb.mean()), 4)}}}
@@ -135,7 +121,7 @@ def translations(data: Path, embedders: dict[str, Any]) -> dict[str, Any]:
         guard = Guard(build_index(content_items(indexed, "en"), embedder), embedder)
         rows, allp, alln = {}, [], []
         for lang, (pos, neg) in pairs.items():
-            p, n = _scores(guard, pos)[0], _scores(guard, neg)[0]
+            p, n = verdict_scores(guard, pos)[0], verdict_scores(guard, neg)[0]
             rows[lang] = round(tpr_at_fpr(p, n, 0.01)[0], 4)
             allp.append(p)
             alln.append(n)

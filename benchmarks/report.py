@@ -96,7 +96,14 @@ def proxy(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"engine": engine, "generation": generation, "proxy": proxy}
+def quality(r: dict[str, Any]) -> str:
+    from benchmarks.quality import table
+
+    return table(r)
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"engine": engine, "generation": generation, "proxy": proxy,
+                                                         "quality": quality}
 
 
 def run(data: Path, *args: str) -> None:
