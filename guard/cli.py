@@ -104,12 +104,13 @@ def _parser() -> argparse.ArgumentParser:
 
 # --- index ----------------------------------------------------------------------------------------
 def _cmd_build(args: argparse.Namespace) -> int:
-    from guard.embedding import load_embedder
+    from guard.embedding import DEFAULT_EMBEDDER, MULTILINGUAL_EMBEDDER, load_embedder
     from guard.index import build_index
     from guard.policy import load_policy
 
     policy = load_policy(args.policy)
-    spec = policy.embedder if policy.embedder == "default" else str((args.policy.parent / policy.embedder).resolve())
+    named = policy.embedder in (DEFAULT_EMBEDDER, MULTILINGUAL_EMBEDDER)
+    spec = policy.embedder if named else str((args.policy.parent / policy.embedder).resolve())
     index = build_index(policy.items, load_embedder(spec), ann_kind=args.ann, progress=not args.quiet)
     folder = index.save(args.out)
     _print({"index": str(args.out), "version": folder.name, **index.counts()})

@@ -19,6 +19,7 @@ from guard.exceptions import DependencyError, GuardError
 
 DEFAULT_EMBEDDER = "default"
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+MULTILINGUAL_EMBEDDER = "use-multilingual-v3"  # guard.multilingual: the [multilingual] extra
 
 
 class Embedder(abc.ABC):
@@ -120,10 +121,14 @@ _LOADED: dict[str, Embedder] = {}
 
 
 def load_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
-    """Load (once per process) ``"default"`` or a local sentence-transformers folder."""
+    """Load (once per process) ``"default"``, ``"use-multilingual-v3"`` or a local sentence-transformers folder."""
     if spec not in _LOADED:
         if spec == DEFAULT_EMBEDDER:
             embedder = SentenceTransformerEmbedder(default_model_path(), name=DEFAULT_MODEL_NAME)
+        elif spec == MULTILINGUAL_EMBEDDER:
+            from guard.multilingual import UniversalSentenceEncoder
+
+            embedder = UniversalSentenceEncoder()
         else:
             embedder = SentenceTransformerEmbedder(spec)
         embedder.spec = spec
