@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install test demo serve bench clean
+.PHONY: install test demo serve lint clean
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ serve: $(STAMP)
 	test -f build/demo-index/CURRENT || $(VENV)/bin/guard index build indexes/demo/policy.yaml --out build/demo-index
 	$(VENV)/bin/guard serve --index build/demo-index --model default --host 127.0.0.1 --port 8000 \
 		$(if $(ADMIN_KEY),--admin-key $(ADMIN_KEY))
+
+lint: $(STAMP)
+	$(PY) -m pip install -q ruff mypy types-PyYAML
+	$(VENV)/bin/ruff check guard benchmarks tests
+	$(VENV)/bin/mypy guard
 
 clean:
 	rm -rf build .pytest_cache

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -164,11 +164,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise InputError("give either a TEXT argument or --jsonl FILE")
     records = _read_jsonl(args.jsonl) if args.jsonl else [{"text": _single_text(args.text)}]
     guard = Guard.load(args.index)
-    starts = range(0, len(records), _BATCH)
-    if len(starts) > 1:
+    starts: Iterable[int] = range(0, len(records), _BATCH)
+    if len(records) > _BATCH:
         from tqdm import tqdm
 
-        starts = tqdm(starts, desc="checking", unit="batch")  # type: ignore[assignment]
+        starts = tqdm(starts, desc="checking", unit="batch")
     for start in starts:
         batch = records[start : start + _BATCH]
         for record, verdict in zip(batch, guard.check_batch([r["text"] for r in batch])):

@@ -123,6 +123,7 @@ _LOADED: dict[str, Embedder] = {}
 def load_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
     """Load (once per process) ``"default"``, ``"use-multilingual-v3"`` or a local sentence-transformers folder."""
     if spec not in _LOADED:
+        embedder: Embedder
         if spec == DEFAULT_EMBEDDER:
             embedder = SentenceTransformerEmbedder(default_model_path(), name=DEFAULT_MODEL_NAME)
         elif spec == MULTILINGUAL_EMBEDDER:
