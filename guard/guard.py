@@ -101,7 +101,7 @@ class Guard:
         return found
 
     def _verdict(self, found: list[Finding]) -> Verdict:
-        actions = {it["id"]: Action(it["action"]) for it in self.index.items} if found else {}
+        actions = self.index.actions
         flagged = [f for f in found if f.score >= f.threshold]
         flagged.sort(key=lambda f: (-actions[f.item_id].severity, -leak_score(f)))
         rest = [f for f in found if f.score < f.threshold]

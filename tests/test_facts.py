@@ -62,7 +62,7 @@ def test_conflicting_window_scores_the_penalty_below_its_cosine(fake_embedder: F
     wrong = "Jane Roe was born on 14 March 1990 in Duluth, Minnesota."
     before = _semantic(guard, wrong)
     index.items[0]["facts"] = [[] for _ in index.items[0]["facts"]]  # an index built before the fact check
-    index._facts = None
+    index._derived.clear()  # derived values are rebuilt from the edited items
     assert _semantic(guard, wrong) == pytest.approx(before + CONFLICT_PENALTY, abs=1e-6)
 
 

@@ -7,6 +7,7 @@ Arrays are addressed by *item position* (the item's place in ``items``); removal
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from guard.detectors.verbatim import VerbatimLayer
 from guard.exceptions import EmbedderMismatchError, GuardIndexError
 from guard.index import ann, store
 from guard.normalize import NORMALIZATION_VERSION
+from guard.types import Action
 
 # 1% false blocks in all (matchers sharing the budget) on ~4,500 benign texts (STS-B train, two Gutenberg books, half of TOFU retain90) against
 # an index of the 400 TOFU forget10 answers and four authors as concepts: `python -m benchmarks defaults`
@@ -41,8 +43,7 @@ class Index:
     items: list[dict[str, Any]]
     arrays: dict[str, np.ndarray]
     ann_index: Any = None
-    _layer: VerbatimLayer | None = field(default=None, repr=False)
-    _facts: list[frozenset[int]] | None = field(default=None, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)  # built lazily, dropped on change
 
     # --- properties -------------------------------------------------------------------------------
     @property
@@ -57,27 +58,38 @@ class Index:
     def thresholds(self) -> dict[str, float]:
         return {**DEFAULT_THRESHOLDS, **self.manifest.get("thresholds", {})}
 
+    def _cached(self, key: str, build: Callable[[], Any]) -> Any:
+        """Per-index values derived from the items and arrays: built once, not on every check."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
+
     @property
     def item_meta(self) -> list[tuple[str, str]]:
-        return [(it["id"], it["kind"]) for it in self.items]
+        """``(id, kind)`` per item position."""
+        return self._cached("meta", lambda: [(it["id"], it["kind"]) for it in self.items])
+
+    @property
+    def actions(self) -> dict[str, Action]:
+        """Each item's action, by id."""
+        return self._cached("actions", lambda: {it["id"]: Action(it["action"]) for it in self.items})
 
     @property
     def verbatim(self) -> VerbatimLayer:
-        if self._layer is None:
-            a = self.arrays
-            self._layer = VerbatimLayer(a["ngram_hash"], a["ngram_item"], a["item_length"])
-        return self._layer
+        a = self.arrays
+        return self._cached("verbatim", lambda: VerbatimLayer(a["ngram_hash"], a["ngram_item"], a["item_length"]))
 
     @property
     def window_facts(self) -> list[frozenset[int]]:
         """Per content window row, its facts (`guard.detectors.facts`); empty for items indexed without them."""
-        if self._facts is None:
-            out: list[frozenset[int]] = []
-            for it in self.items:
-                if it["kind"] == "content":
-                    out += [frozenset(f) for f in it.get("facts", [[]] * it["windows"])]
-            self._facts = out
-        return self._facts
+        return self._cached("facts", self._window_facts)
+
+    def _window_facts(self) -> list[frozenset[int]]:
+        out: list[frozenset[int]] = []
+        for it in self.items:
+            if it["kind"] == "content":
+                out += [frozenset(f) for f in it.get("facts", [[]] * it["windows"])]
+        return out
 
     def position(self, item_id: str) -> int | None:
         return next((i for i, it in enumerate(self.items) if it["id"] == item_id), None)
@@ -130,8 +142,7 @@ class Index:
         a["item_length"] = stacked("item_length", np.int32, (-1,))
         if self.ann_index is not None:
             ann.add(self.ann_index, new_vectors)
-        self._layer = None
-        self._facts = None
+        self._derived.clear()
 
     def remove(self, item_ids: list[str]) -> None:
         """Drop items and all their rows; raise `GuardIndexError` naming any id that is not there."""
@@ -151,8 +162,7 @@ class Index:
             a[owner] = remap[a[owner][mask]]
         a["item_length"] = a["item_length"][keep]
         self.items = [self.items[p] for p in keep.tolist()]
-        self._layer = None
-        self._facts = None
+        self._derived.clear()
         if self.ann_index is not None:
             params = self.manifest["ann"]["params"]
             self.ann_index = ann.rebuild(self.ann_kind, self.ann_index, self.dim, a["vectors"], params)
