@@ -31,13 +31,13 @@ def tpr_at_fpr(pos: np.ndarray, neg: np.ndarray, fpr: float) -> tuple[float, flo
 
 
 def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """Mann-Whitney AUROC: the chance a positive outscores a negative, ties counting half."""
     pos, neg = np.asarray(pos, np.float64), np.asarray(neg, np.float64)
     scores = np.concatenate([pos, neg])
-    ranks = scores.argsort().argsort().astype(np.float64) + 1
-    # average ranks for ties
-    for value in np.unique(scores[np.unique(scores, return_counts=True)[1][np.searchsorted(np.unique(scores), scores)] > 1]):
-        mask = scores == value
-        ranks[mask] = ranks[mask].mean()
+    ranks = np.empty(len(scores))
+    ranks[scores.argsort(kind="mergesort")] = np.arange(1, len(scores) + 1)
+    _, group = np.unique(scores, return_inverse=True)
+    ranks = (np.bincount(group, ranks) / np.bincount(group))[group]  # tied scores share their mean rank
     return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 

@@ -41,7 +41,11 @@ def benign_scores(guard: Guard, texts: Sequence[str], *, progress: bool = False)
 
 def threshold_at(scores: np.ndarray, fpr: float) -> float:
     """The lowest threshold that flags at most ``floor(fpr * n)`` of ``scores``."""
-    ranked = np.sort(scores)[::-1]
+    return _threshold_ranked(np.sort(scores)[::-1], fpr)
+
+
+def _threshold_ranked(ranked: np.ndarray, fpr: float) -> float:
+    """`threshold_at` for scores already sorted in descending order."""
     allowed = int(math.floor(fpr * len(ranked) + 1e-9))
     if allowed >= len(ranked):
         return 0.0
@@ -55,8 +59,10 @@ def _blocked(scores: dict[str, np.ndarray], thresholds: dict[str, float]) -> np.
 def joint_thresholds(scores: dict[str, np.ndarray], fpr: float) -> dict[str, float]:
     """Per-matcher thresholds at a common per-matcher rate ``q``, the largest with a union rate <= ``fpr``."""
 
+    ranked = {m: np.sort(s)[::-1] for m, s in scores.items()}  # sorted once, not on every bisection step
+
     def at(q: float) -> dict[str, float]:
-        return {m: max(FLOORS[m], threshold_at(s, q)) for m, s in scores.items()}
+        return {m: max(FLOORS[m], _threshold_ranked(r, q)) for m, r in ranked.items()}
 
     low, high = 0.0, fpr
     for _ in range(40):  # bisection: the union rate grows with q

@@ -44,14 +44,14 @@ def window_findings(
 ) -> list[Finding]:
     """Keep flagged pairs and, per item, the best unflagged one; drop spans inside a better one."""
     out: list[Finding] = []
-    top: dict[int, float] = {}
+    seen: set[int] = set()  # items with a finding already (the best pair comes first)
     for (w, item), (score, row) in sorted(best.items(), key=lambda kv: -kv[1][0]):
-        if score < threshold and item in top:
+        if score < threshold and item in seen:
             continue
         start, end, label = candidate.window_span(w)
         if any(f.item_id == item_meta[item][0] and f.start <= start and end <= f.end for f in out):
             continue
-        top.setdefault(item, score)
+        seen.add(item)
         item_id, kind = item_meta[item]
         clipped = float(min(1.0, max(0.0, score)))
         out.append(Finding(item_id, kind, matcher, clipped, threshold, start, end, label, {"window": row}))

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from guard.detectors.base import Candidate
-from guard.normalize import View, skeleton
+from guard.normalize import View, canonical, skeleton
 from guard.types import Finding, Matcher
 
 K = 12  # n-gram length in skeleton characters (about two words)
@@ -55,8 +55,6 @@ class VerbatimLayer:
     @staticmethod
     def item_ngrams(text: str) -> tuple[np.ndarray, int]:
         """The distinct n-gram hashes of an item's text and its skeleton length."""
-        from guard.normalize import canonical
-
         sk = skeleton(canonical(text)).text
         return np.unique(shingles(sk)), len(sk)
 
