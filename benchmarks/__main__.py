@@ -8,8 +8,9 @@ from pathlib import Path
 
 from benchmarks.data import DEFAULT_DATA
 
-RUNNERS = {"defaults": "benchmarks.defaults", "engine": "benchmarks.engine", "generation": "benchmarks.generation",
-           "proxy": "benchmarks.proxy", "quality": "benchmarks.quality", "report": "benchmarks.report"}
+RUNNERS = {"attacks": "benchmarks.attack_matrix", "defaults": "benchmarks.defaults", "engine": "benchmarks.engine", "finetune": "benchmarks.finetune", "generation": "benchmarks.generation",
+           "proxy": "benchmarks.proxy", "quality": "benchmarks.quality", "report": "benchmarks.report",
+           "scale": "benchmarks.scale"}
 
 
 def main() -> None:

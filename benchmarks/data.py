@@ -24,7 +24,7 @@ BOOKS = {
 
 def tofu_forget(data: Path, split: str = "forget10") -> list[dict[str, Any]]:
     """TOFU forget set: question, answer, paraphrased_answer, perturbed_answer (5), paraphrased_question..."""
-    return json.loads((data / "tofu" / f"{split}_perturbed.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads((data / "tofu" / f"{split}_perturbed.json").read_text(encoding="utf-8"))
 
 
 def tofu_retain(data: Path) -> list[dict[str, Any]]:
