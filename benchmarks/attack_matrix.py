@@ -321,6 +321,9 @@ def cached_scores(system: Any, texts: Sequence[str], *, chunk: int = 128) -> np.
             saved[_key(t)] = [float(s), getattr(system, "blocked", {}).get(_key(t))]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(saved))
+        embedder = getattr(system, "embedder", None) or getattr(getattr(system, "guard", None), "embedder", None)
+        if hasattr(embedder, "save"):
+            embedder.save()  # the disk cache of embeddings, so a killed run loses at most one chunk
         done = min(i + chunk, len(todo))
         log(f"  {system.name}: {done}/{len(todo)} texts ({time.time() - start:.0f} s)")
     if isinstance(system, GuardSystem):

@@ -117,4 +117,11 @@ def run(data: Path, *args: str) -> None:
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
         readme = pattern.sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), readme)
         print(f"wrote {RESULTS / f'{name}.md'}")
+    if any((RESULTS / f"{n}.json").exists() for n in ("attacks", "memorize", "scale")):
+        from benchmarks.leakage_report import write
+
+        short = write()
+        pattern = re.compile(r"(<!-- leakage:start -->\n).*?(<!-- leakage:end -->)", re.S)
+        readme = pattern.sub(lambda m: m.group(1) + short + "\n" + m.group(2), readme)
+        print(f"wrote {RESULTS / 'leakage.md'}")
     README.write_text(readme, encoding="utf-8")

@@ -21,12 +21,19 @@ _BATCH = 64
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # everything after NAME belongs to the runner, --help included
+        return _run(_cmd_bench, argparse.Namespace(rest=argv[1:]))
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help(sys.stderr)
         return 2
+    return _run(args.run, args)
+
+
+def _run(command: Any, args: argparse.Namespace) -> int:
     try:
-        return int(args.run(args) or 0)
+        return int(command(args) or 0)
     except GuardError as exc:
         print(f"guard: error: {exc}", file=sys.stderr)
         return 1
@@ -99,7 +106,34 @@ def _parser() -> argparse.ArgumentParser:
                    help="refuse requests whose prompt already contains forbidden content, before generating")
     s.add_argument("--timeout", type=float, dest="timeout_s", help="seconds to wait for the upstream (default 60)")
     s.set_defaults(run=_cmd_serve)
+
+    bench = sub.add_parser("bench", help="run a benchmark (from the repository root: it needs benchmarks/)",
+                           add_help=False)
+    bench.add_argument("rest", nargs=argparse.REMAINDER, help="NAME [--data DIR] [options]; see benchmarks/README.md")
+    bench.set_defaults(run=_cmd_bench)
     return p
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    """``guard bench NAME ...`` is ``python -m benchmarks NAME ...``: the runners live in the repository."""
+    import os
+
+    if (Path.cwd() / "benchmarks" / "__main__.py").is_file() and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        from benchmarks.__main__ import main as bench_main
+    except ImportError as exc:
+        raise GuardError("the benchmarks are not importable: run `guard bench` from the repository root "
+                         "(they live in its benchmarks/ folder, not in the installed package)") from exc
+    saved = sys.argv
+    sys.argv = ["guard bench", *args.rest]
+    try:
+        bench_main()
+    except SystemExit as exc:  # argparse's --help and usage errors
+        return exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.argv = saved
+    return 0
 
 
 # --- index ----------------------------------------------------------------------------------------

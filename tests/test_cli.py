@@ -120,3 +120,17 @@ def test_bad_policy_exits_non_zero_without_writing(guard, tmp_path: Path) -> Non
     policy.write_text("items:\n  - id: a\n    kind: contnet\n    text: x\n")
     out = guard("index", "build", str(policy), "--out", str(tmp_path / "ix"))
     assert out.returncode == 1 and "field 'kind'" in out.stderr and not (tmp_path / "ix").exists()
+
+
+def test_bench_runs_the_repository_runners_and_says_where_they_live(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(root)
+    assert main(["bench", "--help"]) == 0
+    assert "attacks" in capsys.readouterr().out
+    assert main(["bench", "no-such-benchmark"]) == 2
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if Path(p or ".").resolve() != root])
+    monkeypatch.delitem(sys.modules, "benchmarks", raising=False)
+    monkeypatch.delitem(sys.modules, "benchmarks.__main__", raising=False)
+    assert main(["bench", "report"]) == 1
+    assert "run `guard bench` from the repository root" in capsys.readouterr().err

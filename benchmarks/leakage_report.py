@@ -1,0 +1,198 @@
+"""The leakage report: ``benchmarks/results/leakage.md`` and its PNG plots, from the results files.
+
+    python -m benchmarks report      # renders this report too, once attacks.json exists
+
+Reads ``attacks.json`` (`benchmarks.attack_matrix`), ``memorize.json`` (`benchmarks.memorize`) and
+``scale.json`` (`benchmarks.scale`); a missing one leaves its section saying which command writes it.
+Every figure in the report comes from those files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import RESULTS
+
+BASELINES = ("exact substring", "n-gram Bloom filter (MemFree-style)", "plain MiniLM cosine (windows)")
+RISKS = """\
+**What an output filter cannot do.** guard suppresses text on its way out; it removes nothing from the model.
+The fine-tuned model above still holds the forget set: its weights are byte-identical after wrapping, its loss
+on the forget answers is unchanged, and called directly it still answers with them. Anyone who can reach the
+model without the guard (weights copied, another endpoint, a debug path) gets everything. Unlearning claims
+are a different promise; this is suppression, and the report measures what gets through it.
+
+**What gets through.** Figures above are leak rates at an operating point that blocks 1% of benign text;
+what passes at that point:
+- meaning carried in another language, unless the index is built with a multilingual embedder (the bundled
+  MiniLM is English-only);
+- a forbidden text cut into pieces small enough that no window holds enough of it, and single facts
+  (a birth date, one address) said in new words: a short fact carries too little text to match;
+- content the policy never listed: guard only knows the items and concepts it was given;
+- encodings it does not decode (it reads base64, hex, URL encoding, rot13 and reversed text, two layers
+  deep), and text the user reassembles from several innocuous answers.
+
+**What it costs.** False blocks on benign text near the forbidden content (same shape, other facts) are the
+price of catching paraphrases; streamed text is held back until checked; every check embeds the output.
+"""
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def summary(a: dict[str, Any] | None, m: dict[str, Any] | None, s: dict[str, Any] | None) -> str:
+    """The one-page summary (also copied into the README)."""
+    out = []
+    if a is None:
+        out.append("_Attack matrix not run yet: `python -m benchmarks attacks`._")
+    else:
+        sy = a["systems"]
+        g = sy["guard"]
+        out += [f"**Leak rate per attack family** ({a['attacked_texts']:,} attacked texts from {a['forbidden_items']:,} "
+                "forbidden items; every system at the threshold that blocks 1% of benign text):", "",
+                "| attack family | no guard | strongest baseline | its leak rate | guard | guard AUROC |",
+                "|---|---|---|---|---|---|"]
+        for family, cell in g["families"].items():
+            best = min(BASELINES, key=lambda b: sy[b]["families"][family]["leak_rate"])
+            out.append(f"| {family} ({cell['cases']}) | 100% | {best} | {_pct(sy[best]['families'][family]['leak_rate'])} | "
+                       f"**{_pct(cell['leak_rate'])}** | {cell['auroc']:.3f} |")
+        hard = ", ".join(f"{k.replace('_', ' ')} {_pct(v)}" for k, v in g["false_blocks_hard"].items())
+        d = a["guard at default thresholds"]
+        out += ["", f"False blocks at that point: {_pct(g['false_blocks_benign_held_out'])} of held-out benign text; "
+                f"hard negatives: {hard}. As shipped (default thresholds, no calibration) guard lets "
+                f"{_pct(d['leak_rate'])} of attacked texts through and blocks {_pct(d['false_blocks_benign'])} of "
+                "benign text."]
+        lat = a["latency"]
+        out += ["", "Check latency per text (p50): " + ", ".join(f"{k} {v['p50_ms']:.1f} ms" for k, v in lat.items()) + "."]
+    out.append("")
+    if m is None:
+        out.append("_Memorize-then-suppress not run yet: `python -m benchmarks finetune && python -m benchmarks memorize`._")
+    else:
+        t = m["table"]
+        f = t["forget, original questions"]
+        r = t["retain (held out)"]
+        st = m["steered"]
+        out += [f"**The real generator** (SmolLM2-135M fine-tuned on TOFU forget10 until it leaks): on the original "
+                f"questions the raw model recalls {f['raw']['rouge_l_recall']:.2f} of each forget answer (ROUGE-L), "
+                f"guard as a filter lets {f['guarded (filter)']['rouge_l_recall']:.2f} through; steered decoding "
+                f"{st['forget, original questions']['guarded (steered)']['rouge_l_recall']:.2f} "
+                f"(on {st['forget, original questions']['questions']} questions). Utility on held-out retain questions: "
+                f"ROUGE-L {r['raw']['rouge_l_recall']:.2f} raw → {r['guarded (filter)']['rouge_l_recall']:.2f} guarded, "
+                f"{_pct(r['guarded (filter)']['refused'])} refused. Weights, loss and raw answers are unchanged by "
+                "wrapping: nothing was removed (table below)."]
+    out.append("")
+    if s is None:
+        out.append("_Scale not run yet: `python -m benchmarks scale`._")
+    else:
+        out += ["**Scale**: " + " ".join(s["advice"]["text"][:2])]
+    return "\n".join(out)
+
+
+def attack_tables(a: dict[str, Any]) -> str:
+    sy = a["systems"]
+    names = [*BASELINES, "guard"]
+    out = ["| attack | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for attack in sy["guard"]["attacks"]:
+        out.append(f"| {attack} | " + " | ".join(_pct(sy[n]["attacks"].get(attack)) for n in names) + " |")
+    out += ["", "| system | threshold | leak rate, all attacks | false blocks, held-out benign | "
+            + " | ".join(f"false blocks, {k.replace('_', ' ')}" for k in sy["guard"]["false_blocks_hard"]) + " |",
+            "|---|---|---|---|" + "---|" * len(sy["guard"]["false_blocks_hard"])]
+    for n in names:
+        x = sy[n]
+        out.append(f"| {n} | {x['threshold']:g} | {_pct(x['leak_rate'])} | {_pct(x['false_blocks_benign_held_out'])} | "
+                   + " | ".join(_pct(v) for v in x["false_blocks_hard"].values()) + " |")
+    return "\n".join(out)
+
+
+def memorize_tables(m: dict[str, Any]) -> str:
+    out = ["| questions | n | raw ROUGE-L | raw leak rate | filter ROUGE-L | filter leak rate | refused |",
+           "|---|---|---|---|---|---|---|"]
+    for name, row in m["table"].items():
+        raw, g = row["raw"], row["guarded (filter)"]
+        out.append(f"| {name} | {m['questions'][name]} | {raw['rouge_l_recall']:.3f} | {_pct(raw['leak_rate'])} | "
+                   f"{g['rouge_l_recall']:.3f} | {_pct(g['leak_rate'])} | {_pct(g['refused'])} |")
+    out += ["", f"Leak rate = share of answers with ROUGE-L recall ≥ {m['leak_threshold']} of the forget answer "
+            "(for utility sets: of the reference answer, so higher is better there).", "",
+            "Steered decoding (one row at a time, so on a subset):", "",
+            "| questions | n | raw ROUGE-L | filter ROUGE-L | steered ROUGE-L | steered refused | roll-backs | vetoed tokens | tokens/s |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for name, row in m["steered"].items():
+        s = row["guarded (steered)"]
+        out.append(f"| {name} | {row['questions']} | {row['raw']['rouge_l_recall']:.3f} | "
+                   f"{row['guarded (filter)']['rouge_l_recall']:.3f} | {s['rouge_l_recall']:.3f} | {_pct(s['refused'])} | "
+                   f"{s['backtracks']} | {s['vetoed_tokens']} | {s['tokens_per_s']:.1f} |")
+    tr = m["output_transforms_leak_rate"]
+    out += ["", f"Output-side transforms (simulated on the {tr['answers']} raw answers that leaked): share that passes "
+            "the filter: " + ", ".join(f"{k} {_pct(v)}" for k, v in tr.items() if k != "answers") + "."]
+    n = m["not_removed"]
+    out += ["", "**Not removed** (before wrapping vs after every guarded run):", "",
+            "| | before | after |", "|---|---|---|",
+            f"| weights sha256 | `{n['weights_sha256_before'][:16]}…` | `{n['weights_sha256_after'][:16]}…` |",
+            f"| mean loss on forget answers | {n['forget_loss_before']:.6f} | {n['forget_loss_after']:.6f} |",
+            f"| unwrapped model, 24 forget questions | — | {n['unwrapped_probe_identical']} answers identical, "
+            f"ROUGE-L {n['unwrapped_probe_rouge_l_recall']:.3f} |"]
+    ft = m["finetune"]
+    out += ["", f"Fine-tuning: {ft['epoch']} epochs, {ft['seconds'] / 60:.0f} min on this CPU, lr {ft['lr']}, "
+            f"400 forget + {ft['retain']} retain pairs; probe ROUGE-L by epoch: "
+            + ", ".join(f"{h['probe_rouge_l_recall']:.2f}" for h in ft["history"]) + "."]
+    return "\n".join(out)
+
+
+def scale_tables(s: dict[str, Any]) -> str:
+    out = ["| windows | kind | build | check p50 / p95 | recall@10 | index size |", "|---|---|---|---|---|---|"]
+    for n, cells in s["cells"].items():
+        for kind, c in cells.items():
+            if "skipped" in c:
+                out.append(f"| {int(n):,} | {kind} | skipped: {c['skipped']} | | | |")
+                continue
+            out.append(f"| {int(n):,} | {kind} | {c['build_s']:.1f} s | {c['check']['p50_ms']:.1f} / {c['check']['p95_ms']:.1f} ms | "
+                       f"{c['recall_at_10']:.3f} | {c['index_bytes'] / 1e6:.1f} MB |")
+    out += ["", *[f"- {line}" for line in s["advice"]["text"]], "", f"Vectors: {s['vectors']}. Queries: {s['queries']}."]
+    return "\n".join(out)
+
+
+def plots(a: dict[str, Any] | None, m: dict[str, Any] | None) -> list[str]:
+    from benchmarks.plots import bar_plot
+
+    written = []
+    if a is not None:
+        sy = a["systems"]
+        groups = {f: {n: sy[n]["families"][f]["leak_rate"] for n in (*BASELINES, "guard")} for f in sy["guard"]["families"]}
+        written.append(bar_plot(RESULTS / "attacks.png", "Leak rate per attack family at 1% false blocks", groups,
+                                "leak rate (lower is better)").name)
+    if m is not None:
+        groups = {k: {"raw": v["raw"]["rouge_l_recall"], "guarded (filter)": v["guarded (filter)"]["rouge_l_recall"]}
+                  for k, v in m["table"].items()}
+        written.append(bar_plot(RESULTS / "memorize.png", "ROUGE-L recall of the reference answer", groups,
+                                "ROUGE-L recall").name)
+    return written
+
+
+def render() -> tuple[str, str]:
+    """(report Markdown, summary Markdown); writes the PNGs beside the report."""
+    a, m, s = _load("attacks"), _load("memorize"), _load("scale")
+    pngs = plots(a, m)
+    parts = ["# Leakage benchmark", "", "Reproduce: see `benchmarks/README.md` (every figure here comes from "
+             "`benchmarks/results/{attacks,memorize,scale}.json`).", "", "## Summary", "", summary(a, m, s), "",
+             "## Residual risks", "", RISKS]
+    if a is not None:
+        parts += ["## Attack matrix", "", f"Data: {a['data']}. {a['operating_point']}.", "",
+                  "![leak rate per family](attacks.png)" if "attacks.png" in pngs else "", "", attack_tables(a), ""]
+    if m is not None:
+        parts += ["## Memorize, then suppress", "", "![ROUGE-L raw vs guarded](memorize.png)", "", memorize_tables(m), ""]
+    if s is not None:
+        parts += ["## Scale", "", "![latency and memory against index size](scale.png)", "", scale_tables(s), ""]
+    return "\n".join(parts), summary(a, m, s)
+
+
+def write(path: Path = RESULTS / "leakage.md") -> str:
+    report, short = render()
+    path.write_text(report, encoding="utf-8")
+    return short
