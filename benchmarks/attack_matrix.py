@@ -47,7 +47,7 @@ import numpy as np
 
 from benchmarks import attacks as A
 from benchmarks import data as D
-from benchmarks.common import CACHE, auroc, log, percentiles, write_result
+from benchmarks.common import CACHE, RESULTS, auroc, log, percentiles, write_result
 
 FAMILIES = ("surface", "paraphrase", "translation", "splitting", "framing")
 LANGUAGES = {"de": "deu", "es": "spa", "fr": "fra", "ru": "rus", "zh": "cmn", "ja": "jpn"}
@@ -375,6 +375,53 @@ def evaluate(scores: dict[str, np.ndarray], case_list: Sequence[Case], calib: di
     return out
 
 
+def score_all(items: list[tuple[str, str]], units: list[Unit], case_list: list[Case], benign_texts: list[str],
+              hard: dict[str, list[str]], sizes: dict[str, int], index: Any, embedder: Any, cosine: WindowCosine) -> dict[str, Any]:
+    """Every system's scores on every text (cached), then the leak rates at the calibrated thresholds."""
+    from guard.guard import Guard
+
+    texts = [t for _, t in items]
+    guard_system = GuardSystem(Guard(index, embedder))
+    systems = [ExactSubstring(texts), NgramBloom(texts), cosine, guard_system]
+    everything = [c.text for c in case_list] + benign_texts + [t for v in hard.values() for t in v]
+    scores: dict[str, np.ndarray] = {}
+    calib: dict[str, np.ndarray] = {}
+    held_out: dict[str, np.ndarray] = {}
+    hard_scores: dict[str, dict[str, np.ndarray]] = {k: {} for k in hard}
+    for system in systems:
+        log(f"scoring with {system.name}...")
+        s = cached_scores(system, everything)
+        n, b = len(case_list), len(benign_texts)
+        scores[system.name], bs = s[:n], s[n : n + b]
+        calib[system.name], held_out[system.name] = bs[0::2], bs[1::2]
+        offset = n + b
+        for k, v in hard.items():
+            hard_scores[k][system.name] = s[offset : offset + len(v)]
+            offset += len(v)
+    embedder.save()
+    result: dict[str, Any] = {
+        "data": "TOFU forget10/retain90, Gutenberg, SHIELD (bsnc, bep, jailbreak templates), presidio_research "
+                "FakeNameGenerator identities, Tatoeba, stsb_multi_mt, STS-B",
+        "sizes": sizes, "forbidden_items": len(items), "attacked_units": {s: sum(u.set == s for u in units) for s in
+                                                                          ("tofu", "books", "shield", "pii")},
+        "attacked_texts": len(case_list), "benign_texts": len(benign_texts),
+        "hard_negatives": {k: len(v) for k, v in hard.items()},
+        "word_substitution_rate": round(float(np.mean([A.substitution_rate(u.text) for u in units])), 3),
+        "operating_point": "each system's threshold blocks at most 1% of the even-numbered benign texts; false "
+                           "blocks are measured on the odd-numbered ones and on the hard negatives",
+    }
+    result["systems"] = evaluate(scores, case_list, calib, held_out, hard_scores)
+    result["systems"]["no guard"] = {"leak_rate": 1.0, "families": {f: {"leak_rate": 1.0} for f in FAMILIES}}
+    shipped = np.array([guard_system.blocked[_key(c.text)] for c in case_list])
+    benign_blocked = np.array([guard_system.blocked[_key(t)] for t in benign_texts])
+    result["guard at default thresholds"] = {
+        "leak_rate": round(float(1 - shipped.mean()), 4),
+        "families": {f: round(float(1 - shipped[[c.family == f for c in case_list]].mean()), 4) for f in FAMILIES},
+        "false_blocks_benign": round(float(benign_blocked.mean()), 4),
+        "false_blocks_hard": {k: round(float(np.mean([guard_system.blocked[_key(t)] for t in v])), 4) for k, v in hard.items()}}
+    return result
+
+
 SIZES = {"tofu": 60, "books": 30, "shield": 30, "pii": 30, "translation": 50,
          "indexed_books": 50, "indexed_shield": 100, "indexed_people": 100,
          "retain": 400, "other_books": 150, "stsb": 300, "hard": 400}
@@ -404,53 +451,23 @@ def run(data: Path, *args: str) -> dict[str, Any]:
         f"{len(benign_texts)} benign and {sum(map(len, hard.values()))} hard-negative texts")
     embedder = DiskCachedEmbedder(load_embedder())
     texts = [t for _, t in items]
-    try:
-        log("building guard's index...")
-        index = build_index([Item(k, "content", text=t) for k, t in items], embedder, progress=True)
-        guard_system = GuardSystem(Guard(index, embedder))
-        systems = [ExactSubstring(texts), NgramBloom(texts), WindowCosine(texts, embedder), guard_system]
-        everything = [c.text for c in case_list] + benign_texts + [t for v in hard.values() for t in v]
-        scores, calib, held_out, hard_scores = {}, {}, {}, {k: {} for k in hard}  # type: ignore[var-annotated]
-        for system in systems:
-            log(f"scoring with {system.name}...")
-            s = cached_scores(system, everything)
-            embedder.save()
-            n, b = len(case_list), len(benign_texts)
-            scores[system.name], bs = s[:n], s[n : n + b]
-            calib[system.name], held_out[system.name] = bs[0::2], bs[1::2]
-            offset = n + b
-            for k, v in hard.items():
-                hard_scores[k][system.name] = s[offset : offset + len(v)]
-                offset += len(v)
-    finally:
-        embedder.save()
-    result: dict[str, Any] = {
-        "data": "TOFU forget10/retain90, Gutenberg, SHIELD (bsnc, bep, jailbreak templates), presidio_research "
-                "FakeNameGenerator identities, Tatoeba, stsb_multi_mt, STS-B",
-        "sizes": sizes, "forbidden_items": len(items), "attacked_units": {s: sum(u.set == s for u in units) for s in
-                                                                          ("tofu", "books", "shield", "pii")},
-        "attacked_texts": len(case_list), "benign_texts": len(benign_texts),
-        "hard_negatives": {k: len(v) for k, v in hard.items()},
-        "word_substitution_rate": round(float(np.mean([A.substitution_rate(u.text) for u in units])), 3),
-        "operating_point": "each system's threshold blocks at most 1% of the even-numbered benign texts; false "
-                           "blocks are measured on the odd-numbered ones and on the hard negatives",
-    }
-    result["systems"] = evaluate(scores, case_list, calib, held_out, hard_scores)
-    result["systems"]["no guard"] = {"leak_rate": 1.0, "families": {f: {"leak_rate": 1.0} for f in FAMILIES}}
-    shipped = np.array([guard_system.blocked[_key(c.text)] for c in case_list])
-    benign_blocked = np.array([guard_system.blocked[_key(t)] for t in benign_texts])
-    result["guard at default thresholds"] = {
-        "leak_rate": round(float(1 - shipped.mean()), 4),
-        "families": {f: round(float(1 - shipped[[c.family == f for c in case_list]].mean()), 4) for f in FAMILIES},
-        "false_blocks_benign": round(float(benign_blocked.mean()), 4),
-        "false_blocks_hard": {k: round(float(np.mean([guard_system.blocked[_key(t)] for t in v])), 4) for k, v in hard.items()}}
+    name = "attacks-quick" if quick else "attacks"
+    log("building guard's index...")
+    index = build_index([Item(k, "content", text=t) for k, t in items], embedder, progress=True)
+    embedder.save()
+    cosine = WindowCosine(texts, embedder)
+    if "--latency-only" in args:  # rerun only the timing (e.g. on a quiet machine), keep the rest
+        result = json.loads((RESULTS / f"{name}.json").read_text())
+        for key in ("benchmark", "written", "machine"):
+            result.pop(key, None)
+    else:
+        result = score_all(items, units, case_list, benign_texts, hard, sizes, index, embedder, cosine)
     log("latency...")
     fresh = load_embedder()
     fresh._cache_size = 0
     sample = random.Random(3).sample([c.text for c in case_list] + benign_texts, 20 if quick else 60)
-    timed = [ExactSubstring(texts), NgramBloom(texts), systems[2], GuardSystem(Guard(index, fresh))]
-    systems[2].embedder = fresh
+    cosine.embedder = fresh
+    timed = [ExactSubstring(texts), NgramBloom(texts), cosine, GuardSystem(Guard(index, fresh))]
     result["latency"] = latency(timed, sample)
-    name = "attacks-quick" if quick else "attacks"
     log(f"wrote {write_result(name, result)}")
     return result

@@ -16,26 +16,43 @@ from typing import Any
 from benchmarks.common import RESULTS
 
 BASELINES = ("exact substring", "n-gram Bloom filter (MemFree-style)", "plain MiniLM cosine (windows)")
-RISKS = """\
-**What an output filter cannot do.** guard suppresses text on its way out; it removes nothing from the model.
-The fine-tuned model above still holds the forget set: its weights are byte-identical after wrapping, its loss
-on the forget answers is unchanged, and called directly it still answers with them. Anyone who can reach the
-model without the guard (weights copied, another endpoint, a debug path) gets everything. Unlearning claims
-are a different promise; this is suppression, and the report measures what gets through it.
-
-**What gets through.** Figures above are leak rates at an operating point that blocks 1% of benign text;
-what passes at that point:
-- meaning carried in another language, unless the index is built with a multilingual embedder (the bundled
-  MiniLM is English-only);
-- a forbidden text cut into pieces small enough that no window holds enough of it, and single facts
-  (a birth date, one address) said in new words: a short fact carries too little text to match;
-- content the policy never listed: guard only knows the items and concepts it was given;
-- encodings it does not decode (it reads base64, hex, URL encoding, rot13 and reversed text, two layers
-  deep), and text the user reassembles from several innocuous answers.
-
-**What it costs.** False blocks on benign text near the forbidden content (same shape, other facts) are the
-price of catching paraphrases; streamed text is held back until checked; every check embeds the output.
-"""
+def risks(a: dict[str, Any] | None, m: dict[str, Any] | None) -> str:
+    """The residual risks in plain words, with this run's numbers where they exist."""
+    out = ["**What an output filter cannot do.** guard suppresses text on its way out; it removes nothing from "
+           "the model. Anyone who can reach the model without the guard (copied weights, another endpoint, a debug "
+           "path) gets everything it memorized. Unlearning promises something else; this is suppression, and the "
+           "report measures what gets through it."]
+    if m is not None:
+        n = m["not_removed"]
+        same = n["weights_sha256_before"] == n["weights_sha256_after"]
+        out[0] += (f" Here: the fine-tuned model's weights hash {'the same' if same else 'DIFFERENTLY'} before and "
+                   f"after wrapping, its loss on the forget answers is {n['forget_loss_before']:.4f} before and "
+                   f"{n['forget_loss_after']:.4f} after, and called directly it still answers "
+                   f"{n['unwrapped_probe_identical']} probe questions exactly as before (ROUGE-L "
+                   f"{n['unwrapped_probe_rouge_l_recall']:.2f} of the forget answers).")
+    out += ["", "**What gets through** (leak rates at the operating point that blocks 1% of benign text):"]
+    if a is not None:
+        g = a["systems"]["guard"]
+        if "translation" in g["families"]:
+            out.append(f"- translations (de, es, fr, ru, zh, ja): {_pct(g['families']['translation']['leak_rate'])} pass")
+        worst = sorted(((k, v) for k, v in g["attacks"].items() if not k.startswith("to_")), key=lambda kv: -kv[1])
+        out += [f"- {name.replace('_', ' ')}: {_pct(rate)} of attacked texts pass" for name, rate in worst if rate > 0]
+    out += ["- meaning carried in another language when the index uses the bundled English-only MiniLM (a "
+            "multilingual index helps, see above), and single facts said in new words: a birth date or one "
+            "address alone carries too little text to match;",
+            "- content the policy never listed, encodings guard does not decode (it reads base64, hex, URL "
+            "encoding, rot13 and reversed text, two layers deep), and a leak the user reassembles from many "
+            "innocuous answers."]
+    out += ["", "**What it costs.**"]
+    if a is not None:
+        g = a["systems"]["guard"]
+        out.append("- False blocks on text shaped like the forbidden content: " + ", ".join(
+            f"{k.replace('_', ' ')} {_pct(v)}" for k, v in g["false_blocks_hard"].items())
+            + " of these hard negatives are blocked at the 1% operating point. Embeddings see the shape of a "
+            "sentence more than its facts; formulaic records (one template, other people) need field-level "
+            "matching, which guard does not do yet (issue 6).")
+    out.append("- Streamed text is held back until checked, and every check embeds the output (latency above).")
+    return "\n".join(out) + "\n"
 
 
 def _pct(x: float | None) -> str:
@@ -69,6 +86,12 @@ def summary(a: dict[str, Any] | None, m: dict[str, Any] | None, s: dict[str, Any
                 f"hard negatives: {hard}. As shipped (default thresholds, no calibration) guard lets "
                 f"{_pct(d['leak_rate'])} of attacked texts through and blocks {_pct(d['false_blocks_benign'])} of "
                 "benign text."]
+        q = _load("quality")
+        use = (q or {}).get("translations", {}).get("use-multilingual-v3")
+        if use:
+            out += ["", f"Translations need an index built with the multilingual embedder (`embedder: use-multilingual-v3`): "
+                    f"it catches {_pct(use['caught_at_1pct']['all'])} of Tatoeba translations at 1% false blocks "
+                    "(`python -m benchmarks quality`); the bundled MiniLM reads English only."]
         lat = a["latency"]
         out += ["", "Check latency per text (p50): " + ", ".join(f"{k} {v['p50_ms']:.1f} ms" for k, v in lat.items()) + "."]
     out.append("")
@@ -101,6 +124,11 @@ def attack_tables(a: dict[str, Any]) -> str:
     out = ["| attack | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for attack in sy["guard"]["attacks"]:
         out.append(f"| {attack} | " + " | ".join(_pct(sy[n]["attacks"].get(attack)) for n in names) + " |")
+    families = list(sy["guard"]["families"])
+    out += ["", "AUROC per family (attacked texts against held-out benign text):", "",
+            "| system | " + " | ".join(families) + " |", "|---|" + "---|" * len(families)]
+    for n in names:
+        out.append(f"| {n} | " + " | ".join(f"{sy[n]['families'][f]['auroc']:.3f}" for f in families) + " |")
     out += ["", "| system | threshold | leak rate, all attacks | false blocks, held-out benign | "
             + " | ".join(f"false blocks, {k.replace('_', ' ')}" for k in sy["guard"]["false_blocks_hard"]) + " |",
             "|---|---|---|---|" + "---|" * len(sy["guard"]["false_blocks_hard"])]
@@ -181,9 +209,9 @@ def render() -> tuple[str, str]:
     pngs = plots(a, m)
     parts = ["# Leakage benchmark", "", "Reproduce: see `benchmarks/README.md` (every figure here comes from "
              "`benchmarks/results/{attacks,memorize,scale}.json`).", "", "## Summary", "", summary(a, m, s), "",
-             "## Residual risks", "", RISKS]
+             "## Residual risks", "", risks(a, m)]
     if a is not None:
-        parts += ["## Attack matrix", "", f"Data: {a['data']}. {a['operating_point']}.", "",
+        parts += ["## Attack matrix", "", f"Data: {a['data']}. {a['operating_point'][0].upper()}{a['operating_point'][1:]}.", "",
                   "![leak rate per family](attacks.png)" if "attacks.png" in pngs else "", "", attack_tables(a), ""]
     if m is not None:
         parts += ["## Memorize, then suppress", "", "![ROUGE-L raw vs guarded](memorize.png)", "", memorize_tables(m), ""]
