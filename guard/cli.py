@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("policy", type=Path)
     b.add_argument("--out", type=Path, required=True, help="index folder (created or replaced atomically)")
     b.add_argument("--ann", choices=["flat", "hnsw", "ivf"], default="flat", help="search structure (default: exact)")
+    b.add_argument("--pq", type=int, default=0, metavar="M",
+                   help="with --ann ivf: compress vectors with M product-quantizer codes of 8 bits (M divides the "
+                        "embedding dimension, e.g. 48 for MiniLM); scores become approximate")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(run=_cmd_build)
     a = ix.add_parser("add", help="add items (a takedown) without a rebuild")
@@ -145,7 +148,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     named = policy.embedder in (DEFAULT_EMBEDDER, MULTILINGUAL_EMBEDDER)
     spec = policy.embedder if named else str((args.policy.parent / policy.embedder).resolve())
-    index = build_index(policy.items, load_embedder(spec), ann_kind=args.ann, progress=not args.quiet)
+    if args.pq and args.ann != "ivf":
+        raise GuardError("--pq needs --ann ivf (product quantization compresses an IVF index)")
+    params = {"pq": args.pq} if args.pq else None
+    index = build_index(policy.items, load_embedder(spec), ann_kind=args.ann, ann_params=params, progress=not args.quiet)
     folder = index.save(args.out)
     _print({"index": str(args.out), "version": folder.name, **index.counts()})
     return 0

@@ -134,3 +134,12 @@ def test_bench_runs_the_repository_runners_and_says_where_they_live(tmp_path: Pa
     monkeypatch.delitem(sys.modules, "benchmarks.__main__", raising=False)
     assert main(["bench", "report"]) == 1
     assert "run `guard bench` from the repository root" in capsys.readouterr().err
+
+
+def test_build_refuses_pq_without_ivf_and_a_pq_that_does_not_divide_the_dimension(guard, tmp_path: Path) -> None:
+    out = str(tmp_path / "ix")
+    flat = guard("index", "build", str(DEMO / "policy.yaml"), "--out", out, "--quiet", "--pq", "48")
+    assert flat.returncode == 1 and "--pq needs --ann ivf" in flat.stderr
+    odd = guard("index", "build", str(DEMO / "policy.yaml"), "--out", out, "--quiet", "--ann", "ivf", "--pq", "7")
+    assert odd.returncode == 1 and "must divide the embedding dimension" in odd.stderr
+    assert not (tmp_path / "ix").exists()

@@ -1,8 +1,11 @@
 """Nearest-neighbour search over window vectors with FAISS: exact, HNSW or IVF.
 
-Exact (inner product over all vectors) is the default: at 100k windows it costs a few milliseconds per
-query batch. HNSW and IVF trade a little recall for speed on large corpora; their recall against exact
-search is measured in ``benchmarks/``. Vectors are unit-norm, so inner product is cosine similarity.
+Exact (inner product over all vectors) is the default; its cost grows linearly with the index (see
+``python -m benchmarks scale`` for the measured figures). HNSW and IVF trade recall for speed on large
+corpora; IVF with ``pq`` also compresses the vectors (scores become approximate). Their recall against
+exact search is measured in ``benchmarks/scale.py``. Vectors are unit-norm, so inner product is cosine
+similarity. IVF's k-means trains on at most ``TRAIN_PER_LIST`` windows per list (a sample FAISS draws),
+so training a million-window index takes minutes, not an hour.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 from guard.exceptions import DependencyError, GuardIndexError
 
 KINDS = ("flat", "hnsw", "ivf")
+TRAIN_PER_LIST = 64
 
 
 def _faiss() -> Any:
@@ -44,18 +48,20 @@ def new(kind: str, dim: int, vectors: np.ndarray, *, params: dict[str, Any] | No
 
 
 def _new_ivf(faiss: Any, dim: int, vectors: np.ndarray, params: dict[str, Any]) -> Any:
-    nlist = int(params["nlist"])
+    nlist, pq = int(params["nlist"]), int(params["pq"])
+    if pq and (pq < 0 or dim % pq):
+        raise GuardIndexError(f"pq={pq} must divide the embedding dimension {dim} (e.g. 48 or 96 for 384)")
     if len(vectors) < 39 * nlist:
         raise GuardIndexError(
             f"an IVF index with {nlist} lists needs at least {39 * nlist} windows to train, got {len(vectors)}; "
             "use --ann flat (exact) for small indexes"
         )
     quantizer = faiss.IndexFlatIP(dim)
-    pq = int(params["pq"])
     if pq:
         index = faiss.IndexIVFPQ(quantizer, dim, nlist, pq, 8, faiss.METRIC_INNER_PRODUCT)
     else:
         index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    index.cp.max_points_per_centroid = TRAIN_PER_LIST
     index.train(vectors)
     index.nprobe = int(params["nprobe"])
     return index
