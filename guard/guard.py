@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,13 +46,21 @@ class Guard:
         return cls(index, embedder, **kwargs)
 
     # --- public API -------------------------------------------------------------------------------
-    def check(self, text: str) -> Verdict:
-        """The verdict on one text (see `Verdict`). Raises `InputError` if it is not a str or too long."""
-        return self.check_batch([text])[0]
+    def check(self, text: str, *, suspects: Collection[str] = (), margin: float = 0.0) -> Verdict:
+        """The verdict on one text (see `Verdict`). Raises `InputError` if it is not a str or too long.
 
-    def check_batch(self, texts: Sequence[str]) -> list[Verdict]:
+        ``suspects``: item ids held to a stricter bar: a finding on one of them flags once its leak score
+        (see `leak_score`) reaches ``0.5 - margin`` instead of 0.5. Steering uses it after a roll-back, so
+        a model cannot slip a leak just under the threshold by rephrasing it.
+        """
+        return self.check_batch([text], suspects=suspects, margin=margin)[0]
+
+    def check_batch(self, texts: Sequence[str], *, suspects: Collection[str] = (), margin: float = 0.0) -> list[Verdict]:
         """Verdicts for many texts; their windows are embedded together, which is faster than one by one."""
-        return [self._verdict(found) for found in self.evidence(texts)]
+        if not 0.0 <= margin < 0.5:
+            raise ValueError(f"margin must be in [0, 0.5), got {margin}")
+        strict = frozenset(suspects) if margin else frozenset()
+        return [self._verdict(found, strict, margin) for found in self.evidence(texts)]
 
     def redact(self, text: str, *, mask: str = "[REDACTED]") -> tuple[str, Verdict]:
         """``text`` with every flagged span replaced by ``mask``, and the verdict."""
@@ -100,11 +108,15 @@ class Guard:
                                     t["concept"], t["concept_margin"])
         return found
 
-    def _verdict(self, found: list[Finding]) -> Verdict:
+    def _verdict(self, found: list[Finding], strict: frozenset[str] = frozenset(), margin: float = 0.0) -> Verdict:
         actions = self.index.actions
-        flagged = [f for f in found if f.score >= f.threshold]
+
+        def flags(f: Finding) -> bool:
+            return f.score >= f.threshold or (f.item_id in strict and leak_score(f) >= 0.5 - margin)
+
+        flagged = [f for f in found if flags(f)]
         flagged.sort(key=lambda f: (-actions[f.item_id].severity, -leak_score(f)))
-        rest = [f for f in found if f.score < f.threshold]
+        rest = [f for f in found if not flags(f)]
         near = max(rest, key=leak_score, default=None)
         score = max((leak_score(f) for f in found), default=0.0)
         if not flagged:

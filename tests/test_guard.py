@@ -126,3 +126,17 @@ def test_short_item_copied_whole_is_caught_verbatim(fake_embedder) -> None:  # t
     index = build_index(parse_item({"id": "short", "text": "Tae-ho Park is male."}), fake_embedder)
     verdict = Guard(index, fake_embedder).check("Asked again: T4E-H0 P4RK 15 M4L3.")
     assert [f.matcher for f in verdict.findings if f.item_id == "short"][:1] == [Matcher.VERBATIM]
+
+
+def test_suspects_are_held_to_a_stricter_bar_and_only_they(guard: Guard) -> None:
+    text = "A woman from Minnesota moved to Arizona."
+    plain = guard.check(text)
+    assert plain.allowed and plain.near_miss is not None
+    item, score = plain.near_miss.item_id, leak_score(plain.near_miss)
+    margin = min(0.49, 0.5 - score + 0.01)
+    strict = guard.check(text, suspects={item}, margin=margin)
+    assert not strict.allowed and strict.findings[0].item_id == item and strict.action is not Action.ALLOW
+    assert guard.check(text, suspects={"some-other-item"}, margin=margin).allowed
+    assert guard.check(text, suspects={item}, margin=0.0).allowed
+    with pytest.raises(ValueError, match="margin"):
+        guard.check(text, suspects={item}, margin=0.5)

@@ -29,7 +29,7 @@ class GuardedCallable:
     """Call the wrapped function, check its answer, apply the action; returns a `GenerationResult`."""
 
     def __init__(self, fn: Callable[[str], str], guard: Guard, *, max_regenerations: int = 2,
-                 refusal: str = REFUSAL, steer: str = STEER) -> None:  # fmt: skip
+                 refusal: str = REFUSAL, steer: str = STEER, suspect_margin: float = 0.1) -> None:  # fmt: skip
         if not callable(fn):
             raise TypeError(f"expected a callable str -> str, got {type(fn).__name__}")
         if max_regenerations < 0:
@@ -39,18 +39,21 @@ class GuardedCallable:
         self.max_regenerations = max_regenerations
         self.refusal = refusal
         self.steer = steer
+        self.suspect_margin = suspect_margin  # a regenerated answer is held to a stricter bar (see Steering)
 
     def __call__(self, prompt: str) -> GenerationResult:
         asked = prompt
+        suspects: set[str] = set()
         for attempt in range(self.max_regenerations + 1):
             text = self._ask(asked)
-            verdict = self.guard.check(text) if text.strip() else self.guard.check(" ")
+            verdict = self.guard.check(text if text.strip() else " ", suspects=suspects, margin=self.suspect_margin)
             if verdict.allowed:
                 return GenerationResult(text, verdict, Action.ALLOW, backtracks=attempt)
             if verdict.action is Action.REDACT:
                 return GenerationResult(redact(text, verdict), verdict, Action.REDACT, backtracks=attempt)
             if verdict.action is Action.BLOCK:
                 break
+            suspects.update(verdict.item_ids)
             asked = prompt + self.steer.format(topics=", ".join(verdict.item_ids))
         return GenerationResult(self.refusal, verdict, Action.BLOCK, backtracks=attempt, finish_reason="blocked")
 

@@ -48,6 +48,9 @@ class Steering:
         max_run: skeleton characters of a forbidden run the blocker never lets complete.
         top_k: candidates the blocker checks per step (tokens below them are removed).
         refusal: the text returned when the action is to block.
+        suspect_margin: after a roll-back for an item, later checks in the same generation flag that
+            item from a leak score of ``0.5 - suspect_margin`` (see `guard.guard.leak_score`), so the
+            model cannot rephrase its way just under the threshold; 0 turns this off.
     """
 
     verbatim: bool = True
@@ -58,8 +61,11 @@ class Steering:
     max_run: int = MIN_RUN
     top_k: int = 50
     refusal: str = REFUSAL
+    suspect_margin: float = 0.1
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.suspect_margin < 0.5:
+            raise ValueError(f"suspect_margin must be in [0, 0.5), got {self.suspect_margin}")
         if self.check_every is not None and self.check_every < 1:
             raise ValueError(f"check_every must be >= 1 or None, got {self.check_every}")
         if self.retries < 0 or self.max_backtracks < 0:
@@ -106,6 +112,7 @@ class _State:
     floor: int = 0  # generated tokens already released (a stream can't take them back)
     finish: str = ""
     fallback: Verdict | None = None
+    suspects: set[str] = field(default_factory=set)  # items that caused a roll-back: held to a stricter bar
 
     @property
     def generated(self) -> list[int]:
@@ -195,7 +202,7 @@ class Decoder:
         """The final check of the whole generated text, and the action it calls for."""
         vetoed = self.blocker.vetoed if self.blocker is not None else 0
         text = self.tokenizer.decode(run.generated, skip_special_tokens=True)
-        verdict = run.fallback or self._final_verdict(text)
+        verdict = run.fallback or self._final_verdict(text, run.suspects)
         if verdict.allowed:
             out, action = text, Action.ALLOW
         elif verdict.action is Action.REDACT:
@@ -205,10 +212,10 @@ class Decoder:
         finish = "blocked" if action is Action.BLOCK else run.finish
         return GenerationResult(out, verdict, action, vetoed, run.backtracks, tuple(run.generated), finish)
 
-    def _final_verdict(self, text: str) -> Verdict:
+    def _final_verdict(self, text: str, suspects: set[str]) -> Verdict:
         if self.guard is None or not text.strip():
             return Verdict(True, Action.ALLOW, 0.0)
-        return self.guard.check(text)
+        return self.guard.check(text, suspects=suspects, margin=self.steering.suspect_margin)
 
     # --- decoding ---------------------------------------------------------------------------------
     def _scores(self, run: _State, position: int, sampling: Sampling) -> torch.Tensor:
@@ -255,12 +262,13 @@ class Decoder:
         if final and run.checked_tokens == len(run.generated):
             return True
         start = _window_start(run.text)
-        verdict = self.guard.check(run.text[start:])
+        verdict = self.guard.check(run.text[start:], suspects=run.suspects, margin=self.steering.suspect_margin)
         if verdict.allowed:
             run.checked_tokens = len(run.generated)
             return True
         shifted = tuple(replace(f, start=f.start + start, end=f.end + start) for f in verdict.findings)
         verdict = replace(verdict, findings=shifted)
+        run.suspects.update(f.item_id for f in shifted)
         self._roll_back(run, _token_at(run.ends, max(f.start for f in shifted)), verdict)
         return False
 

@@ -57,3 +57,22 @@ def test_bad_callables_are_refused(fake_demo_guard: Guard) -> None:
         GuardedCallable("not a function", fake_demo_guard)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="returned int"):
         GuardedCallable(lambda p: 3, fake_demo_guard)("x")  # type: ignore[arg-type, return-value]
+
+
+def test_a_regenerated_answer_cannot_slip_just_under_the_threshold() -> None:
+    from guard.index import build_index
+    from guard.policy import Item
+
+    from ..conftest import FakeEmbedder
+
+    leak = "Captain Quasar fired up the Nova Lance and raced toward Emperor Vorn's fleet at dawn."
+    near = "The Nova Lance raced at dawn toward a fleet."  # leak score ~0.45: allowed on a first answer
+    embedder = FakeEmbedder()
+    guard = Guard(build_index([Item("quasar-story", "content", Action.REGENERATE, text=leak)], embedder), embedder)
+    assert guard.check(near).allowed and guard.check(near).score > 0.4
+    answers = iter([leak, near, near])
+    strict = GuardedCallable(lambda p: next(answers), guard, max_regenerations=2)("write a story")
+    assert strict.action is Action.BLOCK and strict.backtracks == 2
+    answers = iter([leak, near])
+    lenient = GuardedCallable(lambda p: next(answers), guard, suspect_margin=0.0)("write a story")
+    assert lenient.action is Action.ALLOW and lenient.text == near
