@@ -140,22 +140,28 @@ def attack_tables(a: dict[str, Any]) -> str:
 
 
 def memorize_tables(m: dict[str, Any]) -> str:
-    out = ["| questions | n | raw ROUGE-L | raw leak rate | filter ROUGE-L | filter leak rate | refused |",
+    out = ["| questions | n | raw ROUGE-L | raw ≥ 0.5 | filter ROUGE-L | filter ≥ 0.5 | refused |",
            "|---|---|---|---|---|---|---|"]
     for name, row in m["table"].items():
         raw, g = row["raw"], row["guarded (filter)"]
         out.append(f"| {name} | {m['questions'][name]} | {raw['rouge_l_recall']:.3f} | {_pct(raw['leak_rate'])} | "
                    f"{g['rouge_l_recall']:.3f} | {_pct(g['leak_rate'])} | {_pct(g['refused'])} |")
-    out += ["", f"Leak rate = share of answers with ROUGE-L recall ≥ {m['leak_threshold']} of the forget answer "
-            "(for utility sets: of the reference answer, so higher is better there).", "",
+    out += ["", f"ROUGE-L = recall of the reference answer's words, in order; ≥ {m['leak_threshold']} = share of answers "
+            "recalling at least half of it: for forget questions that is the leak rate (lower is better), for the "
+            "utility sets the share answered (higher is better). Refused = blocked by the filter.", "",
             "Steered decoding (one row at a time, so on a subset):", "",
-            "| questions | n | raw ROUGE-L | filter ROUGE-L | steered ROUGE-L | steered refused | roll-backs | vetoed tokens | tokens/s |",
-            "|---|---|---|---|---|---|---|---|---|"]
+            "| questions | n | raw ROUGE-L | filter ROUGE-L | decoding | ROUGE-L | ≥ 0.5 | refused | roll-backs | "
+            "vetoed tokens | tokens/s | highest score let through |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, row in m["steered"].items():
-        s = row["guarded (steered)"]
-        out.append(f"| {name} | {row['questions']} | {row['raw']['rouge_l_recall']:.3f} | "
-                   f"{row['guarded (filter)']['rouge_l_recall']:.3f} | {s['rouge_l_recall']:.3f} | {_pct(s['refused'])} | "
-                   f"{s['backtracks']} | {s['vetoed_tokens']} | {s['tokens_per_s']:.1f} |")
+        for label, s in row.items():
+            if not label.startswith("guarded (steered"):
+                continue
+            top = s.get("released_verdict_score_max")
+            out.append(f"| {name} | {row['questions']} | {row['raw']['rouge_l_recall']:.3f} | "
+                       f"{row['guarded (filter)']['rouge_l_recall']:.3f} | {label.removeprefix('guarded (').rstrip(')')} | "
+                       f"{s['rouge_l_recall']:.3f} | {_pct(s['leak_rate'])} | {_pct(s['refused'])} | {s['backtracks']} | "
+                       f"{s['vetoed_tokens']} | {s['tokens_per_s']:.1f} | {'–' if top is None else f'{top:.3f}'} |")
     tr = m["output_transforms_leak_rate"]
     out += ["", f"Output-side transforms (simulated on the {tr['answers']} raw answers that leaked): share that passes "
             "the filter: " + ", ".join(f"{k} {_pct(v)}" for k, v in tr.items() if k != "answers") + "."]

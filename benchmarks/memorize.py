@@ -129,6 +129,29 @@ def _summary(outputs: list[str], refs: list[str], blocked: list[bool] | None = N
     return out
 
 
+def steer(guarded: Any, pairs: list[tuple[str, str]], label: str) -> dict[str, Any]:
+    """Steered answers to ``pairs``: leakage, refusals, roll-backs, vetoes, speed, and how close the answers
+    that were let through came to the bar (their verdict scores; 0.5 is the threshold)."""
+    outs, blocked, backtracks, vetoed, tokens, seconds, passed = [], [], 0, 0, 0, 0.0, []
+    for i, (q, _) in enumerate(pairs):
+        t0 = time.perf_counter()
+        res = guarded.complete(q, max_new_tokens=80)
+        seconds += time.perf_counter() - t0
+        outs.append(res.text)
+        blocked.append(res.action.value == "block")
+        backtracks += res.backtracks
+        vetoed += res.vetoed_tokens
+        tokens += len(res.token_ids)
+        if res.action.value != "block":
+            passed.append(res.verdict.score)
+        if (i + 1) % 5 == 0:
+            log(f"  {label}: {i + 1}/{len(pairs)} ({seconds:.0f} s)")
+    return {**_summary(outs, [a for _, a in pairs], blocked), "backtracks": backtracks, "vetoed_tokens": vetoed,
+            "tokens_per_s": round(tokens / seconds, 2),
+            "released_verdict_score_max": round(max(passed), 4) if passed else None,
+            "released_verdict_score_mean": round(float(np.mean(passed)), 4) if passed else None}
+
+
 def run(data: Path, *args: str) -> dict[str, Any]:
     from benchmarks._cache import DiskCachedEmbedder
     from guard.embedding import load_embedder
@@ -138,7 +161,7 @@ def run(data: Path, *args: str) -> dict[str, Any]:
     from guard.wrap import wrap
 
     quick = "--quick" in args
-    steered_n = int(args[args.index("--steered") + 1]) if "--steered" in args else (4 if quick else 30)
+    steered_n = int(args[args.index("--steered") + 1]) if "--steered" in args else (4 if quick else 20)
     n = ({"forget": 24, "retain": 24, "real": 24, "world": 24} if quick else
          {"forget": 400, "retain": 200, "real": 100, "world": 117})
     model, tokenizer = load_final()
@@ -177,31 +200,23 @@ def run(data: Path, *args: str) -> dict[str, Any]:
         transforms[name] = round(float(np.mean([v.allowed for v in guard.check_batch(texts)])), 4) if texts else None
     result["output_transforms_leak_rate"] = transforms
     log(f"  transforms: {transforms}")
-    # steered decoding on a subset
-    guarded = wrap(model, tokenizer, guard)
+    # steered decoding on a subset; on forget questions also without the stricter bar after a roll-back
+    from guard.steering.decode import Steering
+
     steered: dict[str, Any] = {}
-    for name in ("forget, original questions", "retain (held out)"):
+    for name, label, steering in (("forget, original questions", "guarded (steered)", Steering()),
+                                  ("forget, original questions", "guarded (steered, no stricter bar)",
+                                   Steering(suspect_margin=0.0)),
+                                  ("retain (held out)", "guarded (steered)", Steering())):
         subset = sets[name][:steered_n]
-        outs, blocked, backtracks, vetoed, tokens, seconds = [], [], 0, 0, 0, 0.0
-        for i, (q, _) in enumerate(subset):
-            t0 = time.perf_counter()
-            res = guarded.complete(q, max_new_tokens=80)
-            seconds += time.perf_counter() - t0
-            outs.append(res.text)
-            blocked.append(res.action.value == "block")
-            backtracks += res.backtracks
-            vetoed += res.vetoed_tokens
-            tokens += len(res.token_ids)
-            if (i + 1) % 5 == 0:
-                log(f"  steered {name}: {i + 1}/{len(subset)} ({seconds:.0f} s)")
         refs = [a for _, a in subset]
         raw_sub = raw_by_set[name][:steered_n]
-        steered[name] = {"questions": len(subset), "raw": _summary(raw_sub, refs),
-                         "guarded (filter)": _summary([REFUSAL if not v.allowed else o for o, v in
-                                                       zip(raw_sub, guard.check_batch(raw_sub), strict=True)], refs),
-                         "guarded (steered)": {**_summary(outs, refs, blocked), "backtracks": backtracks,
-                                               "vetoed_tokens": vetoed, "tokens_per_s": round(tokens / seconds, 2)}}
-        log(f"  steered {name}: {steered[name]}")
+        row = steered.setdefault(name, {
+            "questions": len(subset), "raw": _summary(raw_sub, refs),
+            "guarded (filter)": _summary([REFUSAL if not v.allowed else o for o, v in
+                                          zip(raw_sub, guard.check_batch(raw_sub), strict=True)], refs)})
+        row[label] = steer(wrap(model, tokenizer, guard, steering=steering), subset, f"{label}, {name}")
+        log(f"  {name}, {label}: {row[label]}")
     result["steered"] = steered
     after_probe = answer(model, tokenizer, [q for q, _ in probe])
     after = {"sha256": weights_sha256(model),
