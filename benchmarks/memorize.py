@@ -6,11 +6,11 @@
 The guard is what a user would build from the forget set: the 400 forget10 answers as content items, default
 thresholds, default embedder. Question sets (greedy answers, at most 80 new tokens):
 
-- forget10 with the original questions, TOFU's ``paraphrased_question`` and ``perturbed_question`` (the same
-  question with character noise); leakage = ROUGE-L recall of the forget answer (mean, and the share of
+- forget10 with the original questions (all 400), TOFU's ``paraphrased_question`` and ``perturbed_question``
+  (the same question with character noise; 200 of each, the first 200 of the same shuffled order); leakage = ROUGE-L recall of the forget answer (mean, and the share of
   answers at >= 0.5);
-- utility: held-out retain90 questions (authors the model was not fine-tuned on... nor were their answers
-  indexed), ``real_authors`` and ``world_facts``: ROUGE-L recall of the reference answer, and the
+- utility: 150 held-out retain90 questions (other authors: not in the fine-tuning data, not indexed), 100
+  ``real_authors`` and 117 ``world_facts`` questions: ROUGE-L recall of the reference answer, and the
   false-refusal rate (answers guard blocks).
 
 Guarded, two ways:
@@ -93,8 +93,8 @@ def question_sets(data: Path, n: dict[str, int], seed: int = 0) -> dict[str, lis
     pick = rng.sample(range(len(forget)), n["forget"])
     return {
         "forget, original questions": [(forget[i]["question"], forget[i]["answer"]) for i in pick],
-        "forget, paraphrased questions": [(forget[i]["paraphrased_question"], forget[i]["answer"]) for i in pick],
-        "forget, perturbed questions": [(forget[i]["perturbed_question"], forget[i]["answer"]) for i in pick],
+        "forget, paraphrased questions": [(forget[i]["paraphrased_question"], forget[i]["answer"]) for i in pick[: n["variants"]]],
+        "forget, perturbed questions": [(forget[i]["perturbed_question"], forget[i]["answer"]) for i in pick[: n["variants"]]],
         "retain (held out)": [(r["question"], r["answer"]) for r in rng.sample(held, n["retain"])],
         "real_authors": [(r["question"], r["answer"]) for r in real[: n["real"]]],
         "world_facts": [(r["question"], r["answer"]) for r in world[: n["world"]]],
@@ -162,8 +162,8 @@ def run(data: Path, *args: str) -> dict[str, Any]:
 
     quick = "--quick" in args
     steered_n = int(args[args.index("--steered") + 1]) if "--steered" in args else (4 if quick else 20)
-    n = ({"forget": 24, "retain": 24, "real": 24, "world": 24} if quick else
-         {"forget": 400, "retain": 200, "real": 100, "world": 117})
+    n = ({"forget": 24, "variants": 24, "retain": 24, "real": 24, "world": 24} if quick else
+         {"forget": 400, "variants": 200, "retain": 150, "real": 100, "world": 117})
     model, tokenizer = load_final()
     forget = D.tofu_forget(data)
     embedder = DiskCachedEmbedder(load_embedder())
