@@ -1,6 +1,6 @@
 """The attack matrix (issue 5, part 1): how much forbidden text each system lets through, attack by attack.
 
-    python -m benchmarks attacks [--data ../shared/data] [--quick] [--fresh]
+    python -m benchmarks attacks [--data ../shared/data] [--quick] [--fresh] [--latency-only | --keep-latency]
 
 Forbidden content, all in one index (as one deployment would hold it):
 - TOFU forget10: the 400 answers;
@@ -359,6 +359,10 @@ def evaluate(scores: dict[str, np.ndarray], case_list: Sequence[Case], calib: di
         leaked = s < t
         per_attack: dict[str, float] = {}
         per_family: dict[str, dict[str, float]] = {}
+        by_set: dict[str, float] = {}
+        for attack, set_ in sorted({(c.attack, c.set) for c in case_list}):
+            m = np.array([c.attack == attack and c.set == set_ for c in case_list])
+            by_set[f"{attack} / {set_}"] = round(float(leaked[m].mean()), 4)
         for family in FAMILIES:
             mask = np.array([c.family == family for c in case_list])
             if not mask.any():
@@ -371,7 +375,7 @@ def evaluate(scores: dict[str, np.ndarray], case_list: Sequence[Case], calib: di
         out[name] = {"threshold": round(float(t), 4), "leak_rate": round(float(leaked.mean()), 4),
                      "false_blocks_benign_held_out": round(float((held_out[name] >= t).mean()), 4),
                      "false_blocks_hard": {k: round(float((v[name] >= t).mean()), 4) for k, v in hard.items()},
-                     "families": per_family, "attacks": per_attack}
+                     "families": per_family, "attacks": per_attack, "attacks_by_set": by_set}
     return out
 
 
@@ -462,6 +466,11 @@ def run(data: Path, *args: str) -> dict[str, Any]:
             result.pop(key, None)
     else:
         result = score_all(items, units, case_list, benign_texts, hard, sizes, index, embedder, cosine)
+    previous = RESULTS / f"{name}.json"
+    if "--keep-latency" in args and previous.exists():  # re-evaluate cached scores, keep the earlier timing
+        result["latency"] = json.loads(previous.read_text())["latency"]
+        log(f"wrote {write_result(name, result)}")
+        return result
     log("latency...")
     fresh = load_embedder()
     fresh._cache_size = 0
