@@ -37,10 +37,10 @@ def risks(a: dict[str, Any] | None, m: dict[str, Any] | None) -> str:
             out.append(f"- translations (de, es, fr, ru, zh, ja): {_pct(g['families']['translation']['leak_rate'])} pass")
         rates = g.get("attacks_by_set") or g["attacks"]
         worst = sorted(((k, v) for k, v in rates.items() if not k.startswith("to_")), key=lambda kv: -kv[1])
-        out += [f"- {name.replace('_', ' ')}: {_pct(rate)} of attacked texts pass" for name, rate in worst if rate > 0]
-        if "partial_copy / tofu" in rates:
-            out.append("  (a third of a TOFU answer is about 12 words: often one fact, too little text for either "
-                       "matcher at this operating point)")
+        notes = {"partial_copy / tofu": " (a third of a TOFU answer is about 12 words: often one fact, too little "
+                                        "text for either matcher at this operating point)"}
+        out += [f"- {name.replace('_', ' ')}: {_pct(rate)} of attacked texts pass{notes.get(name, '')}"
+                for name, rate in worst if rate > 0]
     out += ["- meaning carried in another language when the index uses the bundled English-only MiniLM (a "
             "multilingual index helps, see above), and single facts said in new words: a birth date or one "
             "address alone carries too little text to match;",
