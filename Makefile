@@ -36,7 +36,7 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m pip install -q ruff mypy types-PyYAML
 	$(VENV)/bin/ruff check guard benchmarks tests
-	$(VENV)/bin/mypy guard
+	$(VENV)/bin/mypy guard benchmarks
 
 clean:
 	rm -rf build .pytest_cache

@@ -321,7 +321,7 @@ def cached_scores(system: Any, texts: Sequence[str], *, chunk: int = 128) -> np.
             saved[_key(t)] = [float(s), getattr(system, "blocked", {}).get(_key(t))]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(saved))
-        embedder = getattr(system, "embedder", None) or getattr(getattr(system, "guard", None), "embedder", None)
+        embedder: Any = getattr(system, "embedder", None) or getattr(getattr(system, "guard", None), "embedder", None)
         if hasattr(embedder, "save"):
             embedder.save()  # the disk cache of embeddings, so a killed run loses at most one chunk
         done = min(i + chunk, len(todo))
@@ -386,7 +386,7 @@ def score_all(items: list[tuple[str, str]], units: list[Unit], case_list: list[C
 
     texts = [t for _, t in items]
     guard_system = GuardSystem(Guard(index, embedder))
-    systems = [ExactSubstring(texts), NgramBloom(texts), cosine, guard_system]
+    systems: list[Any] = [ExactSubstring(texts), NgramBloom(texts), cosine, guard_system]
     everything = [c.text for c in case_list] + benign_texts + [t for v in hard.values() for t in v]
     scores: dict[str, np.ndarray] = {}
     calib: dict[str, np.ndarray] = {}

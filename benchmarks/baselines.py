@@ -45,4 +45,4 @@ class PlainCosine:
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self.embedder.embed(list(texts))  # type: ignore[attr-defined]
-        return (vectors @ self.matrix.T).max(axis=1)  # type: ignore[no-any-return]
+        return (vectors @ self.matrix.T).max(axis=1)

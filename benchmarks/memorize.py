@@ -169,7 +169,7 @@ def run(data: Path, *args: str) -> dict[str, Any]:
     embedder = DiskCachedEmbedder(load_embedder())
     guard = Guard(build_index(content_items([r["answer"] for r in forget], "forget"), embedder), embedder)
     embedder.save()
-    before = {"sha256": weights_sha256(model),
+    before: dict[str, Any] = {"sha256": weights_sha256(model),
               "forget_loss": answer_loss(model, tokenizer, [(r["question"], r["answer"]) for r in forget[:96]])}
     log(f"weights {before['sha256'][:12]}, forget loss {before['forget_loss']:.4f}")
     cache = AnswerCache(before["sha256"])
@@ -219,7 +219,7 @@ def run(data: Path, *args: str) -> dict[str, Any]:
         log(f"  {name}, {label}: {row[label]}")
     result["steered"] = steered
     after_probe = answer(model, tokenizer, [q for q, _ in probe])
-    after = {"sha256": weights_sha256(model),
+    after: dict[str, Any] = {"sha256": weights_sha256(model),
              "forget_loss": answer_loss(model, tokenizer, [(r["question"], r["answer"]) for r in forget[:96]])}
     same = sum(a == b for a, b in zip(after_probe, raw_by_set["forget, original questions"][:24], strict=True))
     result["not_removed"] = {

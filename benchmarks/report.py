@@ -106,6 +106,11 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"engine": engine, "gene
                                                          "quality": quality}
 
 
+def _between(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement that keeps the start and end markers and puts ``text`` between them."""
+    return lambda m: m.group(1) + text + "\n" + m.group(2)
+
+
 def run(data: Path, *args: str) -> None:
     readme = README.read_text(encoding="utf-8")
     for name, render in RENDERERS.items():
@@ -115,13 +120,13 @@ def run(data: Path, *args: str) -> None:
         table = render(json.loads(path.read_text(encoding="utf-8")))
         (RESULTS / f"{name}.md").write_text(table + "\n", encoding="utf-8")
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
-        readme = pattern.sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), readme)
+        readme = pattern.sub(_between(table), readme)
         print(f"wrote {RESULTS / f'{name}.md'}")
     if any((RESULTS / f"{n}.json").exists() for n in ("attacks", "memorize", "scale")):
         from benchmarks.leakage_report import write
 
         short = write()
         pattern = re.compile(r"(<!-- leakage:start -->\n).*?(<!-- leakage:end -->)", re.S)
-        readme = pattern.sub(lambda m: m.group(1) + short + "\n" + m.group(2), readme)
+        readme = pattern.sub(_between(short), readme)
         print(f"wrote {RESULTS / 'leakage.md'}")
     README.write_text(readme, encoding="utf-8")
