@@ -53,7 +53,7 @@ class GuardedCallable:
                 return GenerationResult(redact(text, verdict), verdict, Action.REDACT, backtracks=attempt)
             if verdict.action is Action.BLOCK:
                 break
-            suspects.update(verdict.item_ids)
+            suspects.update(self.guard.index.actions)  # every item: a regeneration is held to the stricter bar
             asked = prompt + self.steer.format(topics=", ".join(verdict.item_ids))
         return GenerationResult(self.refusal, verdict, Action.BLOCK, backtracks=attempt, finish_reason="blocked")
 

@@ -48,9 +48,10 @@ class Steering:
         max_run: skeleton characters of a forbidden run the blocker never lets complete.
         top_k: candidates the blocker checks per step (tokens below them are removed).
         refusal: the text returned when the action is to block.
-        suspect_margin: after a roll-back for an item, later checks in the same generation flag that
-            item from a leak score of ``0.5 - suspect_margin`` (see `guard.guard.leak_score`), so the
-            model cannot rephrase its way just under the threshold; 0 turns this off.
+        suspect_margin: after a roll-back, later checks in the same generation flag any item from a leak
+            score of ``0.5 - suspect_margin`` (see `guard.guard.leak_score`), so the model cannot rephrase
+            its way just under the threshold, nor drift to a neighbouring item (another answer about the
+            same person) and stop just under it; 0 turns this off.
     """
 
     verbatim: bool = True
@@ -112,7 +113,7 @@ class _State:
     floor: int = 0  # generated tokens already released (a stream can't take them back)
     finish: str = ""
     fallback: Verdict | None = None
-    suspects: set[str] = field(default_factory=set)  # items that caused a roll-back: held to a stricter bar
+    suspects: set[str] = field(default_factory=set)  # after a roll-back: every item, held to a stricter bar
 
     @property
     def generated(self) -> list[int]:
@@ -268,7 +269,7 @@ class Decoder:
             return True
         shifted = tuple(replace(f, start=f.start + start, end=f.end + start) for f in verdict.findings)
         verdict = replace(verdict, findings=shifted)
-        run.suspects.update(f.item_id for f in shifted)
+        run.suspects.update(self.guard.index.actions)  # every item id: the generation is now suspect
         self._roll_back(run, _token_at(run.ends, max(f.start for f in shifted)), verdict)
         return False
 
