@@ -184,15 +184,19 @@ def memorize_tables(m: dict[str, Any]) -> str:
 
 
 def scale_tables(s: dict[str, Any]) -> str:
-    out = ["| windows | kind | build | check p50 / p95 | recall@10 | index size |", "|---|---|---|---|---|---|"]
+    out = ["| windows | kind | build | check p50 / p95 | recall@1 | recall@10 | recall@10, near-duplicate queries | "
+           "top-1 score error (mean) | index size |", "|---|---|---|---|---|---|---|---|---|"]
     for n, cells in s["cells"].items():
         for kind, c in cells.items():
             if "skipped" in c:
-                out.append(f"| {int(n):,} | {kind} | skipped: {c['skipped']} | | | |")
+                out.append(f"| {int(n):,} | {kind} | skipped: {c['skipped']} | | | | | | |")
                 continue
+            near = c.get("recall_at_10_by_queries", {}).get("near_duplicates")
             out.append(f"| {int(n):,} | {kind} | {c['build_s']:.1f} s | {c['check']['p50_ms']:.1f} / {c['check']['p95_ms']:.1f} ms | "
-                       f"{c['recall_at_10']:.3f} | {c['index_bytes'] / 1e6:.1f} MB |")
-    out += ["", *[f"- {line}" for line in s["advice"]["text"]], "", f"Vectors: {s['vectors']}. Queries: {s['queries']}."]
+                       f"{c['recall_at_1']:.3f} | {c['recall_at_10']:.3f} | {'–' if near is None else f'{near:.3f}'} | "
+                       f"{c['top1_score_abs_error']['mean']:.4f} | {c['index_bytes'] / 1e6:.1f} MB |")
+    out += ["", *[f"- {line}" for line in s["advice"]["text"]], "", f"Vectors: {s['vectors']}. Queries: {s['queries']}. "
+            f"Check: {s['check']}."]
     return "\n".join(out)
 
 
