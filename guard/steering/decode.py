@@ -50,8 +50,7 @@ class Steering:
         refusal: the text returned when the action is to block.
         suspect_margin: after a roll-back, later checks in the same generation flag any item from a leak
             score of ``0.5 - suspect_margin`` (see `guard.guard.leak_score`), so the model cannot rephrase
-            its way just under the threshold, nor drift to a neighbouring item (another answer about the
-            same person) and stop just under it; 0 turns this off.
+            its way just under the threshold; 0 turns this off.
     """
 
     verbatim: bool = True
