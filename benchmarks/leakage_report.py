@@ -108,12 +108,12 @@ def summary(a: dict[str, Any] | None, m: dict[str, Any] | None, s: dict[str, Any
         st = m["steered"]
         out += [f"**The real generator** (SmolLM2-135M fine-tuned on TOFU forget10 until it leaks): on the original "
                 f"questions the raw model recalls {f['raw']['rouge_l_recall']:.2f} of each forget answer (ROUGE-L), "
-                f"guard as a filter lets {f['guarded (filter)']['rouge_l_recall']:.2f} through; steered decoding "
+                f"with guard as a filter what gets out recalls {f['guarded (filter)']['rouge_l_recall']:.2f}; steered decoding "
                 f"{st['forget, original questions']['guarded (steered)']['rouge_l_recall']:.2f} "
                 f"(on {st['forget, original questions']['questions']} questions). Utility on held-out retain questions: "
                 f"ROUGE-L {r['raw']['rouge_l_recall']:.2f} raw → {r['guarded (filter)']['rouge_l_recall']:.2f} guarded, "
                 f"{_pct(r['guarded (filter)']['refused'])} refused. Weights, loss and raw answers are unchanged by "
-                "wrapping: nothing was removed (table below)."]
+                "wrapping: nothing was removed (see \"Not removed\" in the report)."]
     out.append("")
     if s is None:
         out.append("_Scale not run yet: `python -m benchmarks scale`._")
@@ -165,7 +165,7 @@ def memorize_tables(m: dict[str, Any]) -> str:
             out.append(f"| {name} | {row['questions']} | {row['raw']['rouge_l_recall']:.3f} | "
                        f"{row['guarded (filter)']['rouge_l_recall']:.3f} | {label.removeprefix('guarded (').rstrip(')')} | "
                        f"{s['rouge_l_recall']:.3f} | {_pct(s['leak_rate'])} | {_pct(s['refused'])} | {s['backtracks']} | "
-                       f"{s['vetoed_tokens']} | {s['tokens_per_s']:.1f} | {'–' if top is None else f'{top:.3f}'} |")
+                       f"{s['vetoed_tokens']} | {s['tokens_per_s']:.1f} | {'–' if top is None else f'{top:.4f}'} |")
     tr = m["output_transforms_leak_rate"]
     out += ["", f"Output-side transforms (simulated on the {tr['answers']} raw answers that leaked): share that passes "
             "the filter: " + ", ".join(f"{k} {_pct(v)}" for k, v in tr.items() if k != "answers") + "."]
@@ -177,7 +177,8 @@ def memorize_tables(m: dict[str, Any]) -> str:
             f"| unwrapped model, 24 forget questions | — | {n['unwrapped_probe_identical']} answers identical, "
             f"ROUGE-L {n['unwrapped_probe_rouge_l_recall']:.3f} |"]
     ft = m["finetune"]
-    out += ["", f"Fine-tuning: {ft['epoch']} epochs, {ft['seconds'] / 60:.0f} min on this CPU, lr {ft['lr']}, "
+    out += ["", f"Fine-tuning: {ft['epoch']} epochs, {ft['seconds'] / 60:.0f} min wall time on this 2-core CPU (shared with "
+            f"other benchmark runs part of the time), lr {ft['lr']}, "
             f"400 forget + {ft['retain']} retain pairs; probe ROUGE-L by epoch: "
             + ", ".join(f"{h['probe_rouge_l_recall']:.2f}" for h in ft["history"]) + "."]
     return "\n".join(out)
