@@ -112,7 +112,11 @@ def summary(a: dict[str, Any] | None, m: dict[str, Any] | None, s: dict[str, Any
                 f"{st['forget, original questions']['guarded (steered)']['rouge_l_recall']:.2f} "
                 f"(on {st['forget, original questions']['questions']} questions). Utility on held-out retain questions: "
                 f"ROUGE-L {r['raw']['rouge_l_recall']:.2f} raw → {r['guarded (filter)']['rouge_l_recall']:.2f} guarded, "
-                f"{_pct(r['guarded (filter)']['refused'])} refused. Weights, loss and raw answers are unchanged by "
+                f"{_pct(r['guarded (filter)']['refused'])} refused"
+                + (f" ({_pct(r['refused answers reusing a forget answer'])} of the refused answers recall half of some "
+                   "forget answer: the fine-tuned model carries forget content into other answers)"
+                   if r.get("refused answers reusing a forget answer") is not None else "")
+                + ". Weights, loss and raw answers are unchanged by "
                 "wrapping: nothing was removed (see \"Not removed\" in the report)."]
     out.append("")
     if s is None:
@@ -150,6 +154,12 @@ def memorize_tables(m: dict[str, Any]) -> str:
         raw, g = row["raw"], row["guarded (filter)"]
         out.append(f"| {name} | {m['questions'][name]} | {raw['rouge_l_recall']:.3f} | {_pct(raw['leak_rate'])} | "
                    f"{g['rouge_l_recall']:.3f} | {_pct(g['leak_rate'])} | {_pct(g['refused'])} |")
+    reuse = {k: v for k, v in m["table"].items() if "raw answers reusing a forget answer" in v}
+    if reuse:
+        out += ["", "Utility answers that recall at least half of some forget answer anyway (so refusing them is "
+                "not a false refusal): " + "; ".join(
+                    f"{k}: {_pct(v['raw answers reusing a forget answer'])} of raw answers, "
+                    f"{_pct(v['refused answers reusing a forget answer'])} of refused ones" for k, v in reuse.items()) + "."]
     out += ["", f"ROUGE-L = recall of the reference answer's words, in order; ≥ {m['leak_threshold']} = share of answers "
             "recalling at least half of it: for forget questions that is the leak rate (lower is better), for the "
             "utility sets the share answered (higher is better). Refused = blocked by the filter.", "",

@@ -10,8 +10,9 @@ thresholds, default embedder. Question sets (greedy answers, at most 80 new toke
   (the same question with character noise; 200 of each, the first 200 of the same shuffled order); leakage = ROUGE-L recall of the forget answer (mean, and the share of
   answers at >= 0.5);
 - utility: 150 held-out retain90 questions (other authors: not in the fine-tuning data, not indexed), 100
-  ``real_authors`` and 117 ``world_facts`` questions: ROUGE-L recall of the reference answer, and the
-  false-refusal rate (answers guard blocks).
+  ``real_authors`` and 117 ``world_facts`` questions: ROUGE-L recall of the reference answer, the
+  refusal rate (answers guard blocks), and how many answers (and refused answers) recall at least half
+  of some forget answer anyway: a refusal of such an answer is not a false one.
 
 Guarded, two ways:
 - as a filter after the fact (what the proxy does for a black-box upstream): every raw answer checked;
@@ -129,6 +130,11 @@ def _summary(outputs: list[str], refs: list[str], blocked: list[bool] | None = N
     return out
 
 
+def reuses_forget(output: str, forget: list[dict[str, Any]]) -> bool:
+    """Whether ``output`` recalls at least ``LEAK`` of some forget answer (ROUGE-L), whatever was asked."""
+    return any(rouge_l_recall(output, r["answer"]) >= LEAK for r in forget)
+
+
 def steer(guarded: Any, pairs: list[tuple[str, str]], label: str) -> dict[str, Any]:
     """Steered answers to ``pairs``: leakage, refusals, roll-backs, vetoes, speed, and how close the answers
     that were let through came to the bar (their verdict scores; 0.5 is the threshold)."""
@@ -187,6 +193,11 @@ def run(data: Path, *args: str) -> dict[str, Any]:
         blocked = [not v.allowed for v in verdicts]
         released = [REFUSAL if b else o for o, b in zip(raw, blocked, strict=True)]
         table[name] = {"raw": _summary(raw, refs), "guarded (filter)": _summary(released, refs, blocked)}
+        if not name.startswith("forget"):  # is a refusal here a false one, or did the answer reuse a forget answer?
+            reuse = [reuses_forget(o, forget) for o in raw]
+            table[name]["raw answers reusing a forget answer"] = round(float(np.mean(reuse)), 4)
+            refused = [r for r, b in zip(reuse, blocked, strict=True) if b]
+            table[name]["refused answers reusing a forget answer"] = round(float(np.mean(refused)), 4) if refused else None
         log(f"  {name}: {table[name]}")
     embedder.save()
     # output-side transforms of the answers that leaked (simulated)

@@ -162,3 +162,11 @@ def test_finetuning_rows_learn_only_the_answer() -> None:
     batch = collate([(ids, labels), (ids[:5], labels[:5])], pad_id=0)
     assert batch["input_ids"].shape == (2, len(ids))
     assert batch["attention_mask"][1].sum() == 5 and (batch["labels"][1, 5:] == -100).all()
+
+
+def test_reuse_of_a_forget_answer_is_judged_by_rouge_l() -> None:
+    from benchmarks.memorize import reuses_forget
+
+    forget = [{"answer": "Her father was a baker and her mother a nurse in Lagos."}]
+    assert reuses_forget("Well, her father was a baker, her mother a nurse.", forget)
+    assert not reuses_forget("She writes poetry about the sea.", forget)
