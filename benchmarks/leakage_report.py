@@ -113,8 +113,8 @@ def summary(a: dict[str, Any] | None, m: dict[str, Any] | None, s: dict[str, Any
                 f"(on {st['forget, original questions']['questions']} questions). Utility on held-out retain questions: "
                 f"ROUGE-L {r['raw']['rouge_l_recall']:.2f} raw → {r['guarded (filter)']['rouge_l_recall']:.2f} guarded, "
                 f"{_pct(r['guarded (filter)']['refused'])} refused"
-                + (f" ({_pct(r['refused answers reusing a forget answer'])} of the refused answers recall half of some "
-                   "forget answer: the fine-tuned model carries forget content into other answers)"
+                + (f" ({_pct(r['refused answers reusing a forget answer'])} of the refused answers recall at least half "
+                   "of some forget answer)"
                    if r.get("refused answers reusing a forget answer") is not None else "")
                 + ". Weights, loss and raw answers are unchanged by "
                 "wrapping: nothing was removed (see \"Not removed\" in the report)."]
