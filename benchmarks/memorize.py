@@ -185,6 +185,7 @@ def run(data: Path, *args: str) -> dict[str, Any]:
                               "guard": "content items = the 400 forget10 answers; default thresholds and embedder"}
     table: dict[str, Any] = {}
     raw_by_set: dict[str, list[str]] = {}
+    released_by_set: dict[str, list[str]] = {}  # what the filter let out (the refusal where it blocked)
     for name, pairs in sets.items():
         raw = cache.get(model, tokenizer, [q for q, _ in pairs], name)
         raw_by_set[name] = raw
@@ -192,6 +193,7 @@ def run(data: Path, *args: str) -> dict[str, Any]:
         verdicts = guard.check_batch(raw)
         blocked = [not v.allowed for v in verdicts]
         released = [REFUSAL if b else o for o, b in zip(raw, blocked, strict=True)]
+        released_by_set[name] = released
         table[name] = {"raw": _summary(raw, refs), "guarded (filter)": _summary(released, refs, blocked)}
         if not name.startswith("forget"):  # is a refusal here a false one, or did the answer reuse a forget answer?
             reuse = [reuses_forget(o, forget) for o in raw]
@@ -224,8 +226,7 @@ def run(data: Path, *args: str) -> dict[str, Any]:
         raw_sub = raw_by_set[name][:steered_n]
         row = steered.setdefault(name, {
             "questions": len(subset), "raw": _summary(raw_sub, refs),
-            "guarded (filter)": _summary([REFUSAL if not v.allowed else o for o, v in
-                                          zip(raw_sub, guard.check_batch(raw_sub), strict=True)], refs)})
+            "guarded (filter)": _summary(released_by_set[name][:steered_n], refs)})
         row[label] = steer(wrap(model, tokenizer, guard, steering=steering), subset, f"{label}, {name}")
         log(f"  {name}, {label}: {row[label]}")
     result["steered"] = steered

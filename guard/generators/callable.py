@@ -43,7 +43,7 @@ class GuardedCallable:
 
     def __call__(self, prompt: str) -> GenerationResult:
         asked = prompt
-        suspects: set[str] = set()
+        suspects: frozenset[str] = frozenset()
         for attempt in range(self.max_regenerations + 1):
             text = self._ask(asked)
             verdict = self.guard.check(text if text.strip() else " ", suspects=suspects, margin=self.suspect_margin)
@@ -53,7 +53,7 @@ class GuardedCallable:
                 return GenerationResult(redact(text, verdict), verdict, Action.REDACT, backtracks=attempt)
             if verdict.action is Action.BLOCK:
                 break
-            suspects.update(self.guard.index.actions)  # every item: a regeneration is held to the stricter bar
+            suspects = self.guard.index.item_ids  # every item: a regeneration is held to the stricter bar
             asked = prompt + self.steer.format(topics=", ".join(verdict.item_ids))
         return GenerationResult(self.refusal, verdict, Action.BLOCK, backtracks=attempt, finish_reason="blocked")
 

@@ -70,6 +70,11 @@ class Index:
         return self._cached("meta", lambda: [(it["id"], it["kind"]) for it in self.items])
 
     @property
+    def item_ids(self) -> frozenset[str]:
+        """Every item's id (for holding all items to a stricter bar: `Guard.check`'s ``suspects``)."""
+        return self._cached("ids", lambda: frozenset(it["id"] for it in self.items))
+
+    @property
     def actions(self) -> dict[str, Action]:
         """Each item's action, by id."""
         return self._cached("actions", lambda: {it["id"]: Action(it["action"]) for it in self.items})

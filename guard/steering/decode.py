@@ -112,7 +112,7 @@ class _State:
     floor: int = 0  # generated tokens already released (a stream can't take them back)
     finish: str = ""
     fallback: Verdict | None = None
-    suspects: set[str] = field(default_factory=set)  # after a roll-back: every item, held to a stricter bar
+    suspect: bool = False  # rolled back once: from then on every item is held to the stricter bar
 
     @property
     def generated(self) -> list[int]:
@@ -202,7 +202,7 @@ class Decoder:
         """The final check of the whole generated text, and the action it calls for."""
         vetoed = self.blocker.vetoed if self.blocker is not None else 0
         text = self.tokenizer.decode(run.generated, skip_special_tokens=True)
-        verdict = run.fallback or self._final_verdict(text, run.suspects)
+        verdict = run.fallback or self._final_verdict(text, run)
         if verdict.allowed:
             out, action = text, Action.ALLOW
         elif verdict.action is Action.REDACT:
@@ -212,10 +212,15 @@ class Decoder:
         finish = "blocked" if action is Action.BLOCK else run.finish
         return GenerationResult(out, verdict, action, vetoed, run.backtracks, tuple(run.generated), finish)
 
-    def _final_verdict(self, text: str, suspects: set[str]) -> Verdict:
+    def _final_verdict(self, text: str, run: _State) -> Verdict:
         if self.guard is None or not text.strip():
             return Verdict(True, Action.ALLOW, 0.0)
-        return self.guard.check(text, suspects=suspects, margin=self.steering.suspect_margin)
+        return self._guarded_check(self.guard, text, run)
+
+    def _guarded_check(self, guard: Guard, text: str, run: _State) -> Verdict:
+        """``guard.check``, with every item held to the stricter bar once ``run`` has rolled back."""
+        suspects = guard.index.item_ids if run.suspect else ()
+        return guard.check(text, suspects=suspects, margin=self.steering.suspect_margin)
 
     # --- decoding ---------------------------------------------------------------------------------
     def _scores(self, run: _State, position: int, sampling: Sampling) -> torch.Tensor:
@@ -262,13 +267,13 @@ class Decoder:
         if final and run.checked_tokens == len(run.generated):
             return True
         start = _window_start(run.text)
-        verdict = self.guard.check(run.text[start:], suspects=run.suspects, margin=self.steering.suspect_margin)
+        verdict = self._guarded_check(self.guard, run.text[start:], run)
         if verdict.allowed:
             run.checked_tokens = len(run.generated)
             return True
         shifted = tuple(replace(f, start=f.start + start, end=f.end + start) for f in verdict.findings)
         verdict = replace(verdict, findings=shifted)
-        run.suspects.update(self.guard.index.actions)  # every item id: the generation is now suspect
+        run.suspect = True
         self._roll_back(run, _token_at(run.ends, max(f.start for f in shifted)), verdict)
         return False
 
