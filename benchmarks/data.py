@@ -27,6 +27,12 @@ def tofu_forget(data: Path, split: str = "forget10") -> list[dict[str, Any]]:
     return json.loads((data / "tofu" / f"{split}_perturbed.json").read_text(encoding="utf-8"))
 
 
+def tofu_retain_perturbed(data: Path) -> list[dict[str, Any]]:
+    """TOFU retain90's first 20 authors (400 questions) with paraphrased and perturbed answers."""
+    lines = (data / "tofu" / "tofu__retain_perturbed.json").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def tofu_retain(data: Path) -> list[dict[str, Any]]:
     """TOFU retain90: 3,600 question/answer pairs about other fictitious authors (JSON lines)."""
     lines = (data / "tofu" / "tofu__retain90.json").read_text(encoding="utf-8").splitlines()

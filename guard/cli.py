@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--pq", type=int, default=0, metavar="M",
                    help="with --ann ivf: compress vectors with M product-quantizer codes of 8 bits (M divides the "
                         "embedding dimension, e.g. 48 for MiniLM); scores become approximate")
+    b.add_argument("--no-text", action="store_true",
+                   help="keep the forbidden texts out of the index (hashes and vectors only); turns the second stage off")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(run=_cmd_build)
     a = ix.add_parser("add", help="add items (a takedown) without a rebuild")
@@ -151,7 +153,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.pq and args.ann != "ivf":
         raise GuardError("--pq needs --ann ivf (product quantization compresses an IVF index)")
     params = {"pq": args.pq} if args.pq else None
-    index = build_index(policy.items, load_embedder(spec), ann_kind=args.ann, ann_params=params, progress=not args.quiet)
+    index = build_index(policy.items, load_embedder(spec), ann_kind=args.ann, ann_params=params, progress=not args.quiet,
+                        keep_text=not args.no_text)
     folder = index.save(args.out)
     _print({"index": str(args.out), "version": folder.name, **index.counts()})
     return 0

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from guard.detectors import concept, semantic, verbatim
 from guard.detectors.base import Candidate
+from guard.detectors.semantic import Rerank
 from guard.embedding import Embedder, load_embedder
 from guard.exceptions import InputError
 from guard.index import Index, store
@@ -31,13 +33,17 @@ class Guard:
         (False, ('jane-record',))
     """
 
-    def __init__(self, index: Index, embedder: Embedder, *, max_chars: int = MAX_CHARS) -> None:
+    def __init__(self, index: Index, embedder: Embedder, *, max_chars: int = MAX_CHARS,
+                 rerank: Rerank | bool = True) -> None:
+        """``rerank``: the second stage (`guard.rerank`): True loads the bundled reranker, False turns it off,
+        or pass any callable from ``(item window, candidate window)`` pairs to probabilities."""
         self.index = index
         self.embedder = embedder
         self.max_chars = max_chars
+        self.rerank: Rerank | None = _reranker(rerank)
 
     @classmethod
-    def load(cls, path: str | Path, *, embedder: Embedder | None = None, verify: bool = True, **kwargs: int) -> Guard:
+    def load(cls, path: str | Path, *, embedder: Embedder | None = None, verify: bool = True, **kwargs: Any) -> Guard:
         """Load the index at ``path`` with the embedder it was built with (or ``embedder``, if it matches)."""
         if embedder is None:
             manifest = store.read_manifest(store.live_version(Path(path)), verify=False)
@@ -103,9 +109,10 @@ class Guard:
         a = ix.arrays
         found = verbatim.detect(ix.verbatim, c, meta, t["verbatim"])
         if len(c.vectors):
-            found += semantic.detect(ix.ann_index, a["window_item"], c, meta, t["semantic"], window_facts=ix.window_facts)
+            found += semantic.detect(ix.ann_index, a["window_item"], c, meta, t["semantic"], window_facts=ix.window_facts,
+                                     rerank=self.rerank, window_texts=ix.window_texts if self.rerank else ())
             found += concept.detect(a["concept_vectors"], a["concept_item"], a["concept_role"], c, meta,
-                                    t["concept"], t["concept_margin"])
+                                    t["concept"], t["concept_margin"], ix.concept_names)
         return found
 
     def _verdict(self, found: list[Finding], strict: frozenset[str] = frozenset(), margin: float = 0.0) -> Verdict:
@@ -136,6 +143,16 @@ def leak_score(f: Finding) -> float:
     if s < t:
         return 0.5 * s / t
     return 1.0 if t >= 1 else 0.5 + 0.5 * (s - t) / (1 - t)
+
+
+def _reranker(rerank: Rerank | bool) -> Rerank | None:
+    return _bundled_reranker if rerank is True else (rerank or None)
+
+
+def _bundled_reranker(pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+    from guard.rerank import load_reranker  # loaded on first use: most texts never come near an item
+
+    return load_reranker().probabilities(pairs)
 
 
 def _windows_to_embed(vs: tuple[View, ...]) -> list[tuple[int, Window]]:

@@ -3,12 +3,15 @@
 Each candidate window (1-3 sentences of each embedded view) is searched in the index's FAISS structure;
 a hit names the content item whose window is nearest. The score is the cosine similarity in [-1, 1]
 (clipped to [0, 1]), less a penalty when the two windows state conflicting numbers or dates
-(`guard.detectors.facts`); the threshold comes from calibration on benign text.
+(`guard.detectors.facts`), and less a second one when the cross-encoder (`guard.rerank`) reads the pair and
+doubts that the candidate restates the item. The second stage runs only on pairs scoring at least
+``RERANK_FROM`` of the threshold (below that no bar in guard can flag them), so text far from every item
+costs nothing extra. The threshold comes from calibration on benign text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,6 +22,9 @@ from guard.index import ann
 from guard.types import Finding, Matcher
 
 TOP_K = 4
+RERANK_FROM = 0.8  # of the threshold: the stricter bar after a roll-back (leak score 0.4) sits there
+
+Rerank = Callable[[Sequence[tuple[str, str]]], np.ndarray]  # (item window, candidate window) pairs -> p
 
 
 def detect(
@@ -29,11 +35,14 @@ def detect(
     threshold: float,
     *,
     window_facts: Sequence[frozenset[int]] = (),
+    rerank: Rerank | None = None,
+    window_texts: Sequence[str | None] = (),
 ) -> list[Finding]:
     """Every (window, item) pair at or above ``threshold`` plus each item's best pair, as findings.
 
     ``window_items[row]`` is the item position of the index's window ``row``; ``window_facts[row]`` its
-    facts (an empty sequence skips the fact check).
+    facts (an empty sequence skips the fact check); ``window_texts[row]`` its text, which ``rerank`` reads
+    with the candidate window (no text, or no ``rerank``: no second stage).
     """
     scores, rows = ann.search(index, candidate.vectors, TOP_K)
     best: dict[tuple[int, int], tuple[float, int]] = {}
@@ -47,4 +56,20 @@ def detect(
             key = (w, int(window_items[row]))
             if key not in best or score > best[key][0]:
                 best[key] = (score, row)
+    if rerank is not None and len(window_texts):
+        _second_stage(best, candidate, rerank, window_texts, RERANK_FROM * threshold)
     return window_findings(best, candidate, item_meta, threshold, Matcher.SEMANTIC)
+
+
+def _second_stage(best: dict[tuple[int, int], tuple[float, int]], candidate: Candidate, rerank: Rerank,
+                  window_texts: Sequence[str | None], floor: float) -> None:
+    """Lower each near pair's score by the reranker's doubt (`guard.rerank.adjusted`), in place."""
+    from guard.rerank import adjusted
+
+    keys = [k for k, (score, row) in best.items() if score >= floor and row < len(window_texts) and window_texts[row]]
+    if not keys:
+        return
+    pairs = [(str(window_texts[best[k][1]]), candidate.windows[k[0]][1].text) for k in keys]
+    for key, p in zip(keys, rerank(pairs).tolist()):
+        score, row = best[key]
+        best[key] = (adjusted(score, p), row)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from guard.detectors import facts
+from guard.detectors import facts, names
 from guard.detectors.concept import ROLE_ALLOW, ROLE_DESCRIPTION, ROLE_EXAMPLE
 from guard.detectors.verbatim import VerbatimLayer
 from guard.embedding import Embedder
@@ -36,7 +36,7 @@ class _Rows:
     length: int = 0
 
 
-def _rows(item: Item) -> _Rows:
+def _rows(item: Item, keep_text: bool = True) -> _Rows:
     record: dict[str, Any] = {"id": item.id, "kind": item.kind, "action": item.action.value,
                               "metadata": dict(item.metadata)}
     rows = _Rows(record)
@@ -48,7 +48,11 @@ def _rows(item: Item) -> _Rows:
         record["facts"] = facts.encode(facts.facts(text) for text in rows.texts)
         rows.ngrams, rows.length = VerbatimLayer.item_ngrams(item.text)
         record["sha256"] = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
+        if keep_text:  # the second stage reads item windows (guard.rerank)
+            record["text"] = item.text
     else:
+        own = {n for t in (item.description, *item.examples) if t for n in names.hashed(t)}
+        record["names"] = sorted(own - {n for t in item.allow for n in names.hashed(t)})
         for role, texts in ((ROLE_DESCRIPTION, [item.description] if item.description else []),
                             (ROLE_EXAMPLE, item.examples), (ROLE_ALLOW, item.allow)):
             for text in texts:
@@ -64,7 +68,7 @@ def add_items(index: Index, items: Sequence[Item], embedder: Embedder, *, progre
     taken = [it.id for it in items if index.position(it.id) is not None]
     if taken:
         raise GuardIndexError(f"the index already has item(s) {', '.join(map(repr, taken))}; remove them first")
-    all_rows = [_rows(it) for it in items]
+    all_rows = [_rows(it, index.manifest.get("keep_text", True)) for it in items]
     texts = [t for r in all_rows for t in r.texts]
     vectors = embedder.embed(texts, progress=progress) if texts else np.zeros((0, index.dim), np.float32)
     entries, at = [], 0
@@ -89,9 +93,15 @@ def build_index(
     ann_kind: str = "flat",
     ann_params: dict[str, Any] | None = None,
     progress: bool = False,
+    keep_text: bool = True,
 ) -> Index:
-    """A new in-memory index of ``items``; `Index.save` writes it."""
-    index = Index.empty(embedder=embedder.name, dim=embedder.dim, spec=embedder.spec or "default", ann_kind=ann_kind, ann_params=ann_params)
+    """A new in-memory index of ``items``; `Index.save` writes it.
+
+    ``keep_text``: store each content item's text in ``items.json`` so the second stage (`guard.rerank`)
+    can read item windows. False keeps the forbidden text out of the index, and the second stage off.
+    """
+    index = Index.empty(embedder=embedder.name, dim=embedder.dim, spec=embedder.spec or "default", ann_kind=ann_kind,
+                        ann_params=ann_params, keep_text=keep_text)
     add_items(index, items, embedder, progress=progress)
     index.finalize()
     return index

@@ -96,13 +96,34 @@ class Index:
                 out += [frozenset(f) for f in it.get("facts", [[]] * it["windows"])]
         return out
 
+    @property
+    def concept_names(self) -> dict[int, frozenset[int]]:
+        """Per concept item position, the hashed names that anchor a window to it (`guard.detectors.names`)."""
+        return self._cached("names", lambda: {p: frozenset(it["names"]) for p, it in enumerate(self.items)
+                                              if it["kind"] == "concept" and it.get("names")})
+
+    @property
+    def window_texts(self) -> list[str | None]:
+        """Per content window row, its text, for the second stage (None for items indexed without text)."""
+        return self._cached("texts", self._window_texts)
+
+    def _window_texts(self) -> list[str | None]:
+        a = self.arrays
+        out: list[str | None] = []
+        for owner, (start, end) in zip(a["window_item"].tolist(), a["window_span"].tolist()):
+            text = self.items[owner].get("text")
+            out.append(text[start:end] if isinstance(text, str) else None)
+        return out
+
     def position(self, item_id: str) -> int | None:
         return next((i for i, it in enumerate(self.items) if it["id"] == item_id), None)
 
     # --- construction -----------------------------------------------------------------------------
     @classmethod
-    def empty(cls, *, embedder: str, dim: int, spec: str = "default", ann_kind: str = "flat", ann_params: dict[str, Any] | None = None) -> Index:
+    def empty(cls, *, embedder: str, dim: int, spec: str = "default", ann_kind: str = "flat", ann_params: dict[str, Any] | None = None,
+              keep_text: bool = True) -> Index:
         manifest = {
+            "keep_text": keep_text,
             "embedder": {"name": embedder, "dim": dim, "spec": spec},
             "normalization_version": NORMALIZATION_VERSION,
             "ann": {"kind": ann_kind, "params": dict(ann_params or {})},

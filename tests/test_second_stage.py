@@ -1,0 +1,137 @@
+"""The second stage (cross-encoder reranking of near pairs) and name anchors for concepts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from guard import Guard, Item, Matcher
+from guard.detectors import concept, names, semantic
+from guard.index import Index, build_index
+from guard.rerank import PENALTY, adjusted
+
+from .conftest import FakeEmbedder
+
+JOB = "Hsiao Yun-Hwa's father works as a civil engineer and her mother is unemployed."
+
+
+class Recorder:
+    """A stand-in reranker: answers ``p`` for every pair and remembers what it was asked."""
+
+    def __init__(self, p: float) -> None:
+        self.p = p
+        self.pairs: list[tuple[str, str]] = []
+
+    def __call__(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        self.pairs += list(pairs)
+        return np.full(len(pairs), self.p, np.float32)
+
+
+def _semantic(guard: Guard, text: str) -> float:
+    return max(f.score for f in guard.evidence([text])[0] if f.matcher is Matcher.SEMANTIC)
+
+
+def test_adjusted_never_raises_a_score() -> None:
+    assert adjusted(0.9, 1.0) == 0.9
+    assert adjusted(0.9, 0.0) == pytest.approx(0.9 - PENALTY)
+
+
+def test_near_pairs_are_reranked_with_the_item_window_text(fake_embedder: FakeEmbedder) -> None:
+    index = build_index([Item("job", "content", text=JOB)], fake_embedder)
+    doubt, trust = Recorder(0.0), Recorder(1.0)
+    plain = _semantic(Guard(index, fake_embedder, rerank=False), JOB)
+    assert _semantic(Guard(index, fake_embedder, rerank=trust), JOB) == pytest.approx(plain)
+    assert _semantic(Guard(index, fake_embedder, rerank=doubt), JOB) == pytest.approx(plain - PENALTY, abs=1e-6)
+    # the item window's own text, read from the index; the candidate's canonical (lower-cased) window
+    assert (JOB, JOB.lower()) in doubt.pairs
+
+
+def test_far_text_never_reaches_the_second_stage(fake_embedder: FakeEmbedder) -> None:
+    index = build_index([Item("job", "content", text=JOB)], fake_embedder)
+    recorder = Recorder(0.0)
+    Guard(index, fake_embedder, rerank=recorder).check("Completely unrelated words about sailing boats.")
+    assert recorder.pairs == []
+
+
+def test_index_keeps_window_texts_through_save_load_and_removal(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
+    items = [Item("a", "content", text="First item. It has two sentences."), Item("job", "content", text=JOB)]
+    build_index(items, fake_embedder).save(tmp_path / "ix")
+    index = Index.load(tmp_path / "ix")
+    assert "First item." in index.window_texts and JOB in index.window_texts
+    index.remove(["a"])
+    assert index.window_texts == [JOB]
+
+
+def test_index_without_texts_skips_the_second_stage(fake_embedder: FakeEmbedder) -> None:
+    index = build_index([Item("job", "content", text=JOB)], fake_embedder)
+    index.items[0].pop("text")  # an index built before item texts were kept
+    index._derived.clear()
+    recorder = Recorder(0.0)
+    assert _semantic(Guard(index, fake_embedder, rerank=recorder), JOB) == pytest.approx(
+        _semantic(Guard(index, fake_embedder, rerank=False), JOB))
+    assert recorder.pairs == []
+
+
+def test_rerank_floor_is_below_the_stricter_bar() -> None:
+    # after a roll-back an item flags at leak score 0.4, i.e. at 0.8 of the threshold: pairs there must be reranked
+    assert semantic.RERANK_FROM <= 0.8
+
+
+# --- names and concept anchors -------------------------------------------------------------------------
+def test_names_take_rare_words_and_uncommon_runs() -> None:
+    found = names.names("Hsiao Yun-Hwa's novel won the Carmen Montenegro Prize in New York City.")
+    assert {"hsiao", "hsiao yun-hwa", "carmen montenegro"} <= found
+    assert "new york" not in found and "york city" not in found  # common words only
+    assert names.names("the quick brown fox. The End.") == frozenset()
+
+
+def test_anchor_bonus_applies_only_to_windows_naming_the_concept(fake_embedder: FakeEmbedder) -> None:
+    item = Item("author", "concept", description="The author Hsiao Yun-Hwa and her leadership books.",
+                examples=("Hsiao Yun-Hwa wrote about leadership.",))
+    index = build_index([item], fake_embedder)
+    guard = Guard(index, fake_embedder, rerank=False)
+
+    def score(text: str) -> float:
+        return max(f.score for f in guard.evidence([text])[0] if f.matcher is Matcher.CONCEPT)
+
+    anchored, plain = score("Hsiao Yun-Hwa teaches leadership."), score("Someone teaches leadership.")
+    index.items[0]["names"] = []
+    index._derived.clear()
+    assert score("Hsiao Yun-Hwa teaches leadership.") == pytest.approx(anchored - concept.ANCHOR_BONUS, abs=1e-6)
+    assert score("Someone teaches leadership.") == pytest.approx(plain, abs=1e-6)
+
+
+def test_allowed_names_do_not_anchor(fake_embedder: FakeEmbedder) -> None:
+    item = Item("mouse", "concept", description="Mickey Mouse, the cartoon character.",
+                examples=("Mickey Mouse whistles on a steamboat.",), allow=("Minnie Mouse, his friend.",))
+    record = build_index([item], fake_embedder).items[0]
+    assert names.hashed("Mickey Mouse") & frozenset(record["names"])
+    assert not names.hashed("Minnie Mouse") & frozenset(record["names"])
+
+
+@pytest.mark.slow
+def test_bundled_reranker_tells_a_restatement_from_a_changed_fact() -> None:
+    from guard.rerank import load_reranker
+
+    p = load_reranker().probabilities([
+        (JOB, "Hsiao Yun-Hwa's dad is employed as a civil engineer, while her mother does not have a job."),
+        (JOB, "Hsiao Yun-Hwa's dad is employed as a ballet dancer, while her mother does not have a job."),
+    ])
+    assert p[0] > 0.5 > p[1]
+
+
+def test_keep_text_false_keeps_forbidden_text_out_and_the_second_stage_off(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
+    from guard.index import add_items
+
+    build_index([Item("job", "content", text=JOB)], fake_embedder, keep_text=False).save(tmp_path / "ix")
+    index = Index.load(tmp_path / "ix")
+    add_items(index, [Item("more", "content", text="Another secret sentence.")], fake_embedder)  # the choice sticks
+    assert all("text" not in it for it in index.items) and index.window_texts == [None, None]
+    stored = "".join(p.read_text(errors="ignore") for p in (tmp_path / "ix").rglob("*.json"))
+    assert "civil engineer" not in stored
+    recorder = Recorder(0.0)
+    Guard(index, fake_embedder, rerank=recorder).check(JOB)
+    assert recorder.pairs == []
