@@ -4,7 +4,8 @@ Index: the 400 TOFU forget10 answers (content) and four TOFU forget10 authors as
 and five answers each). Benign calibration text, none of which is used as a negative in the engine
 benchmark's headline figure: STS-B *train* sentences, Gutenberg passages (Alice, Frankenstein), and
 the answers of the first half of TOFU retain90's authors. Thresholds at 1% false blocks in all
-(`guard.calibrate.joint_thresholds`: the matchers share the budget).
+(`guard.calibrate.joint_thresholds`: the matchers share the budget). Calibrated with the second stage
+(`guard.rerank`) off: it only lowers scores, so these thresholds bound false blocks with it on.
 
     python -m benchmarks defaults [--data ../shared/data]
 """
@@ -46,7 +47,10 @@ def run(data: Path) -> dict[str, Any]:
     forget = D.tofu_forget(data)
     embedder = load_embedder()
     items = content_items([r["answer"] for r in forget], "forget") + concept_items(forget)
-    guard = Guard(build_index(items, embedder, progress=True), embedder)
+    # The second stage (guard.rerank) only lowers scores, so thresholds set without it bound false blocks with
+    # it; and it was trained on TOFU retain answers that are part of this benign set, so scores with it
+    # here would be in-sample (too low) and the thresholds too eager.
+    guard = Guard(build_index(items, embedder, progress=True), embedder, rerank=False)
     texts = benign_texts(data)
     scores = benign_scores(guard, texts, progress=True)
     thresholds = {m: round(t, 4) for m, t in joint_thresholds(scores, 0.01).items()}

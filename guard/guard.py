@@ -11,7 +11,7 @@ import numpy as np
 from guard.detectors import concept, semantic, verbatim
 from guard.detectors.base import Candidate
 from guard.detectors.semantic import Rerank
-from guard.embedding import Embedder, load_embedder
+from guard.embedding import DEFAULT_MODEL_NAME, Embedder, load_embedder
 from guard.exceptions import InputError
 from guard.index import Index, store
 from guard.normalize import View, language_score, views
@@ -34,12 +34,16 @@ class Guard:
     """
 
     def __init__(self, index: Index, embedder: Embedder, *, max_chars: int = MAX_CHARS,
-                 rerank: Rerank | bool = True) -> None:
-        """``rerank``: the second stage (`guard.rerank`): True loads the bundled reranker, False turns it off,
-        or pass any callable from ``(item window, candidate window)`` pairs to probabilities."""
+                 rerank: Rerank | bool | None = None) -> None:
+        """``rerank``: the second stage (`guard.rerank`). None (default): the bundled reranker when the index
+        uses the bundled English embedder (the reranker reads English only; with a multilingual index it
+        would doubt every translation); True: always; False: never; or any callable from ``(item text,
+        candidate window)`` pairs to probabilities."""
         self.index = index
         self.embedder = embedder
         self.max_chars = max_chars
+        if rerank is None:
+            rerank = index.manifest["embedder"].get("name") == DEFAULT_MODEL_NAME
         self.rerank: Rerank | None = _reranker(rerank)
 
     @classmethod

@@ -57,12 +57,27 @@ def test_far_text_never_reaches_the_second_stage(fake_embedder: FakeEmbedder) ->
 
 
 def test_index_keeps_window_texts_through_save_load_and_removal(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
-    items = [Item("a", "content", text="First item. It has two sentences."), Item("job", "content", text=JOB)]
+    long = " ".join(f"Sentence number {n} of a long passage goes on for a while." for n in range(12))  # > 96 words
+    items = [Item("a", "content", text="First item. It has two sentences."), Item("long", "content", text=long),
+             Item("job", "content", text=JOB)]
     build_index(items, fake_embedder).save(tmp_path / "ix")
     index = Index.load(tmp_path / "ix")
-    assert "First item." in index.window_texts and JOB in index.window_texts
-    index.remove(["a"])
+    rows = index.arrays["window_item"].tolist()
+    texts = index.window_texts
+    # a short item is read whole (as the reranker was trained); a long one by its window
+    assert {texts[r] for r, owner in enumerate(rows) if owner == 0} == {"First item. It has two sentences."}
+    long_rows = [texts[r] for r, owner in enumerate(rows) if owner == 1]
+    assert long_rows[0] == "Sentence number 0 of a long passage goes on for a while." and all(t and t in long for t in long_rows)
+    index.remove(["a", "long"])
     assert index.window_texts == [JOB]
+
+
+def test_reranker_is_on_by_default_only_for_the_bundled_english_embedder(fake_embedder: FakeEmbedder) -> None:
+    index = build_index([Item("job", "content", text=JOB)], fake_embedder)
+    assert Guard(index, fake_embedder).rerank is None  # another embedder (a multilingual one, say)
+    index.manifest["embedder"]["name"] = "all-MiniLM-L6-v2"
+    assert Guard(index, fake_embedder).rerank is not None
+    assert Guard(index, fake_embedder, rerank=False).rerank is None
 
 
 def test_index_without_texts_skips_the_second_stage(fake_embedder: FakeEmbedder) -> None:

@@ -19,13 +19,15 @@ from guard.exceptions import EmbedderMismatchError, GuardIndexError
 from guard.index import ann, store
 from guard.normalize import NORMALIZATION_VERSION
 from guard.types import Action
+from guard.windows import MAX_WINDOW_WORDS
 
 # 1% false blocks in all (matchers sharing the budget) on ~4,500 benign texts (STS-B train, two Gutenberg books, half of TOFU retain90) against
 # an index of the 400 TOFU forget10 answers and four authors as concepts: `python -m benchmarks defaults`
-# (benchmarks/results/defaults.json). `guard calibrate` replaces them with figures for your own index.
+# (benchmarks/results/defaults.json), with the second stage off: it only lowers scores, so they bound false
+# blocks with it on. `guard calibrate` replaces them with figures for your own index.
 # concept_margin is a design choice, not calibrated: how much closer to the concept than to an allowed
 # near-miss a window must be.
-DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.748, "concept": 0.615, "concept_margin": 0.03}
+DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.748, "concept": 0.620, "concept_margin": 0.03}
 DEFAULT_THRESHOLDS_SOURCE = "python -m benchmarks defaults"
 
 _ARRAYS = {
@@ -104,7 +106,9 @@ class Index:
 
     @property
     def window_texts(self) -> list[str | None]:
-        """Per content window row, its text, for the second stage (None for items indexed without text)."""
+        """Per content window row, what the second stage (`guard.rerank`) reads as the item's side: the whole
+        item when it fits in one window (``MAX_WINDOW_WORDS``: the reranker was trained on whole short
+        answers), else the window. None for items indexed without their text."""
         return self._cached("texts", self._window_texts)
 
     def _window_texts(self) -> list[str | None]:
@@ -112,7 +116,10 @@ class Index:
         out: list[str | None] = []
         for owner, (start, end) in zip(a["window_item"].tolist(), a["window_span"].tolist()):
             text = self.items[owner].get("text")
-            out.append(text[start:end] if isinstance(text, str) else None)
+            if not isinstance(text, str):
+                out.append(None)
+            else:
+                out.append(text if len(text.split()) <= MAX_WINDOW_WORDS else text[start:end])
         return out
 
     def position(self, item_id: str) -> int | None:
