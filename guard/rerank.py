@@ -11,8 +11,10 @@ Trained by ``python -m benchmarks rerank`` on TOFU ``tofu__retain_perturbed.json
 authors) and retain90 answers of other authors, never on forget10, which the quality benchmark measures.
 
 The semantic detector (`guard.detectors.semantic`) uses it only on window pairs whose cosine already
-comes near the threshold, and only ever lowers a pair's score: ``cosine - PENALTY * (1 - p)``, ``p`` the
-probability that the candidate restates the item. Thresholds calibrated on benign text therefore still
+comes near the threshold, and only ever lowers a pair's score: ``cosine - PENALTY * max(0, 1 - 2p)``, ``p``
+the probability that the candidate restates the item (a pair it more likely than not reads as a
+restatement keeps its cosine). It reads the matched item window and judges only windows of comparable
+length (a partial copy, one field of a record, is left to the first stage). Thresholds calibrated on benign text therefore still
 bound false blocks, and text far from every item costs nothing extra.
 
 Example:
@@ -140,8 +142,11 @@ class Reranker:
 
 
 def adjusted(cosine: float, p: float) -> float:
-    """A pair's score after the second stage: never higher than ``cosine``."""
-    return cosine - PENALTY * (1.0 - p)
+    """A pair's score after the second stage: never higher than ``cosine``.
+
+    Only doubt counts: a pair the reranker more likely than not reads as a restatement (``p >= 0.5``) keeps
+    its cosine; below that it loses up to `PENALTY` (at ``p = 0``)."""
+    return cosine - PENALTY * max(0.0, 1.0 - 2.0 * p)
 
 
 _LOADED: list[Reranker] = []

@@ -23,6 +23,9 @@ from guard.types import Finding, Matcher
 
 TOP_K = 4
 RERANK_FROM = 0.8  # of the threshold: the stricter bar after a roll-back (leak score 0.4) sits there
+# The reranker was trained on whole restatements: it judges only pairs of comparable length. A window much
+# shorter than the item (a partial copy: one field of a record) is left to the first stage.
+COMPARABLE = (0.6, 1.7)  # candidate words / item words
 
 Rerank = Callable[[Sequence[tuple[str, str]]], np.ndarray]  # (item window, candidate window) pairs -> p
 
@@ -66,10 +69,16 @@ def _second_stage(best: dict[tuple[int, int], tuple[float, int]], candidate: Can
     """Lower each near pair's score by the reranker's doubt (`guard.rerank.adjusted`), in place."""
     from guard.rerank import adjusted
 
-    keys = [k for k, (score, row) in best.items() if score >= floor and row < len(window_texts) and window_texts[row]]
+    keys = [k for k, (score, row) in best.items() if score >= floor and row < len(window_texts) and window_texts[row]
+            and _comparable(str(window_texts[row]), candidate.windows[k[0]][1].text)]
     if not keys:
         return
     pairs = [(str(window_texts[best[k][1]]), candidate.windows[k[0]][1].text) for k in keys]
     for key, p in zip(keys, rerank(pairs).tolist()):
         score, row = best[key]
         best[key] = (adjusted(score, p), row)
+
+
+def _comparable(item: str, window: str) -> bool:
+    ratio = len(window.split()) / max(1, len(item.split()))
+    return COMPARABLE[0] <= ratio <= COMPARABLE[1]

@@ -19,7 +19,6 @@ from guard.exceptions import EmbedderMismatchError, GuardIndexError
 from guard.index import ann, store
 from guard.normalize import NORMALIZATION_VERSION
 from guard.types import Action
-from guard.windows import MAX_WINDOW_WORDS
 
 # 1% false blocks in all (matchers sharing the budget) on ~4,500 benign texts (STS-B train, two Gutenberg books, half of TOFU retain90) against
 # an index of the 400 TOFU forget10 answers and four authors as concepts: `python -m benchmarks defaults`
@@ -106,9 +105,8 @@ class Index:
 
     @property
     def window_texts(self) -> list[str | None]:
-        """Per content window row, what the second stage (`guard.rerank`) reads as the item's side: the whole
-        item when it fits in one window (``MAX_WINDOW_WORDS``: the reranker was trained on whole short
-        answers), else the window. None for items indexed without their text."""
+        """Per content window row, its text: what the second stage (`guard.rerank`) reads as the item's side
+        of a matched pair. None for items indexed without their text."""
         return self._cached("texts", self._window_texts)
 
     def _window_texts(self) -> list[str | None]:
@@ -116,10 +114,7 @@ class Index:
         out: list[str | None] = []
         for owner, (start, end) in zip(a["window_item"].tolist(), a["window_span"].tolist()):
             text = self.items[owner].get("text")
-            if not isinstance(text, str):
-                out.append(None)
-            else:
-                out.append(text if len(text.split()) <= MAX_WINDOW_WORDS else text[start:end])
+            out.append(text[start:end] if isinstance(text, str) else None)
         return out
 
     def position(self, item_id: str) -> int | None:
