@@ -15,8 +15,8 @@ surface and encoding (`benchmarks.attacks.OBFUSCATIONS`: 13 transforms), paraphr
 translation (the sentence's de/es/fr/ru/zh/ja rendering), splitting (12-word pieces interleaved with benign
 sentences), framing (the text after a SHIELD jailbreak template).
 
-Benign text: TOFU retain90 answers, 100-word passages of the three other books, STS-B sentences, Tatoeba
-translations of non-indexed sentences, the jailbreak templates followed by a benign passage. Every system's
+Benign text: TOFU retain90 answers (of authors 91-180, never used to calibrate or train anything), 100-word
+passages of the three other books, STS-B sentences, Tatoeba translations of non-indexed sentences, the jailbreak templates followed by a benign passage. Every system's
 threshold is set to block at most 1% of one half of that benign text; its false blocks are then reported on
 the other half and on hard negatives (TOFU perturbed answers: same shape, another fact; other people's
 records). Leak rate = share of attacked texts scoring under the threshold.
@@ -153,12 +153,20 @@ def forbidden(data: Path, sizes: dict[str, int], seed: int = 0) -> tuple[list[tu
     return items, units, pairs
 
 
+def _plain(text: str) -> str:
+    """Quotes and whitespace made plain, for finding shared text between differently typeset copies."""
+    return " ".join(text.translate(str.maketrans("“”‘’", "\"\"''")).split())
+
+
 def benign(data: Path, sizes: dict[str, int], indexed: set[str], seed: int = 1) -> tuple[list[str], dict[str, list[str]]]:
     """(benign texts, hard negatives by kind). Nothing here is indexed."""
     rng = random.Random(seed)
     # retain90 authors 91-180: never used to calibrate the default thresholds or to train the second stage
     retain = [r["answer"] for r in D.tofu_retain(data)][1800:]
-    books = [p for b in ("pride", "sherlock", "dracula") for p in D.book_passages(data, b)]
+    # SHIELD indexes the openings of these three books: keep every passage that shares text with them out
+    blob = _plain("\n".join(indexed))
+    books = [p for b in ("pride", "sherlock", "dracula") for p in D.book_passages(data, b)
+             if not any(q[i : i + 40] in blob for q in [_plain(p)] for i in range(0, max(1, len(q) - 40), 20))]
     stsb = [t for t in D.stsb_sentences(data, "dev") if t not in indexed]  # the test split is stsb_multi_mt's
     foreign = [o for _, e, o in translation_pairs(data, sizes["translation"], skip=sizes["translation"]) if e not in indexed]
     templates = jailbreak_templates(data)

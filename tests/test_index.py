@@ -44,7 +44,8 @@ def test_round_trip_keeps_everything(tmp_path: Path, fake_embedder: FakeEmbedder
     assert counts["concept_entries"] == 2 and counts["verbatim_ngrams"] > 0
     assert index.manifest["embedder"] == {"name": "fake-bow", "dim": 64, "spec": "fake"}
     assert set(index.manifest["files"]) >= {"vectors.npy", "items.json", "ngram_hash.npy"}
-    assert "vault code" not in (root / store.live_version(root).name / "items.json").read_text()
+    # item texts are kept for the second stage (`--no-text` keeps them out: tests/test_second_stage.py)
+    assert "vault code" in (root / store.live_version(root).name / "items.json").read_text()
 
 
 def test_add_and_remove_take_effect_without_rebuild(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
