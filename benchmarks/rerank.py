@@ -104,7 +104,7 @@ def holdout_report(rows: list[dict[str, Any]], model: tuple[Any, Any, Any], embe
     positive = np.array([i % 6 == 0 for i in range(len(pairs))])
     out: dict[str, Any] = {"questions": len(rows), "cosine_caught_at_1pct": round(tpr_at_fpr(cosine[positive], cosine[~positive], 0.01)[0], 4)}
     for penalty in PENALTIES:
-        s = cosine - penalty * (1 - p)
+        s = cosine - penalty * np.maximum(0.0, 1.0 - 2.0 * p)  # as guard.rerank.adjusted, with this penalty
         out[f"penalty_{penalty}_caught_at_1pct"] = round(tpr_at_fpr(s[positive], s[~positive], 0.01)[0], 4)
     return out
 
