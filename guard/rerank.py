@@ -42,25 +42,22 @@ MAX_TOKENS = 192  # both windows together, in word pieces (a window is at most 9
 TARGETS = ("attention.self.query", "attention.self.value", "intermediate.dense", "output.dense")
 
 
-class LoRALinear:
-    """Builds ``torch.nn.Module``s wrapping a frozen ``Linear`` with a trainable low-rank update."""
+def lora(linear: Any, rank: int = RANK, alpha: int = ALPHA) -> Any:
+    """``linear`` (frozen) plus a trainable low-rank update, as a ``torch.nn.Module``."""
+    import torch
 
-    @staticmethod
-    def wrap(linear: Any, rank: int = RANK, alpha: int = ALPHA) -> Any:
-        import torch
+    class LoRALinear(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = linear
+            self.A = torch.nn.Parameter(torch.randn(rank, linear.in_features) * 0.01)
+            self.B = torch.nn.Parameter(torch.zeros(linear.out_features, rank))
+            self.scale = alpha / rank
 
-        class _LoRA(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.linear = linear
-                self.A = torch.nn.Parameter(torch.randn(rank, linear.in_features) * 0.01)
-                self.B = torch.nn.Parameter(torch.zeros(linear.out_features, rank))
-                self.scale = alpha / rank
+        def forward(self, x: Any) -> Any:
+            return self.linear(x) + (x @ self.A.T @ self.B.T) * self.scale
 
-            def forward(self, x: Any) -> Any:
-                return self.linear(x) + (x @ self.A.T @ self.B.T) * self.scale
-
-        return _LoRA()
+    return LoRALinear()
 
 
 def build_model(base_path: str | Path | None = None) -> tuple[Any, Any, Any]:
@@ -81,7 +78,7 @@ def build_model(base_path: str | Path | None = None) -> tuple[Any, Any, Any]:
         for target in TARGETS:
             parent_name, _, attr = target.rpartition(".")
             parent = layer.get_submodule(parent_name)
-            setattr(parent, attr, LoRALinear.wrap(getattr(parent, attr)))
+            setattr(parent, attr, lora(getattr(parent, attr)))
     head = torch.nn.Linear(encoder.config.hidden_size, 1)
     return tokenizer, encoder, head
 
