@@ -35,17 +35,22 @@ from benchmarks import data as D
 from benchmarks.baselines import NgramOverlap, PlainCosine
 from benchmarks.common import auroc, content_items, percentiles, tpr_at_fpr, verdict_scores, write_result
 from benchmarks.common import log as _log
+from guard.windows import sentences
 
 LANGUAGES = {"de": "deu", "es": "spa", "fr": "fra", "ru": "rus", "zh": "cmn", "ja": "jpn"}
 _PER_LANGUAGE = 100  # indexed sentences (and as many negatives) per language: the machine is small
 RATES = (0.01, 0.05, 0.10)
 
 
-def _row(pos: np.ndarray, neg: np.ndarray, easy: np.ndarray | None = None) -> dict[str, float]:
+def _row(pos: np.ndarray, neg: np.ndarray, easy: np.ndarray | None = None,
+         single: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
+    """``single``: masks of the positives and hard negatives that come from one-sentence answers."""
     out = {f"caught_at_{round(r * 100)}pct": round(tpr_at_fpr(pos, neg, r)[0], 4) for r in RATES}
     out["auroc"] = round(auroc(pos, neg), 4)
     if easy is not None:
         out["easy_caught_at_1pct"] = round(tpr_at_fpr(pos, easy, 0.01)[0], 4)
+    if single is not None:
+        out["one_sentence_caught_at_1pct"] = round(tpr_at_fpr(pos[single[0]], neg[single[1]], 0.01)[0], 4)
     return out
 
 
@@ -72,18 +77,24 @@ def hard_negatives(embedder: Any, forget: list[dict[str, Any]], easy: list[str])
     answers = [r["answer"] for r in forget]
     positives = [r["paraphrased_answer"] for r in forget]
     hard = [p for r in forget for p in r["perturbed_answer"]]
+    # A perturbed answer of several sentences changes one fact and restates the rest: guard, which counts a
+    # restated part as a leak, blocks those. On one-sentence answers the whole text carries the changed fact.
+    one = [len(sentences(r["answer"])) == 1 for r in forget]
+    single = (np.array(one), np.array([o for o, r in zip(one, forget) for _ in r["perturbed_answer"]]))
     guard = Guard(build_index(content_items(answers, "forget"), embedder), embedder)
     ngram, cosine = NgramOverlap(answers), PlainCosine(answers, embedder)
     out: dict[str, Any] = {"positives": len(positives), "hard_negatives": len(hard), "easy_negatives": len(easy),
                            "tuned_on": "tofu__retain_perturbed.json (retain90 authors 1-20), not forget10"}
-    out["word 3-gram overlap (MemFree-style)"] = _row(*(np.array([ngram.score(t) for t in ts]) for ts in (positives, hard, easy)))
-    out["all-MiniLM-L6-v2 cosine"] = _row(cosine.scores(positives), cosine.scores(hard), cosine.scores(easy))
+    out["one_sentence_answers"] = int(single[0].sum())
+    overlap = [np.array([ngram.score(t) for t in ts]) for ts in (positives, hard, easy)]
+    out["word 3-gram overlap (MemFree-style)"] = _row(overlap[0], overlap[1], overlap[2], single=single)
+    out["all-MiniLM-L6-v2 cosine"] = _row(cosine.scores(positives), cosine.scores(hard), cosine.scores(easy), single=single)
     variants = ((CORE, _variant(guard, facts=False, rerank=False)), (FACTS, _variant(guard, facts=True, rerank=False)),
                 (GUARD, guard))
     for name, g in variants:
         _log(f"  {name}...")
         (p, pb), (h, hb), (e, eb) = (verdict_scores(g, ts) for ts in (positives, hard, easy))
-        out[name] = {**_row(p, h, e), "at_default_thresholds": {
+        out[name] = {**_row(p, h, e, single), "at_default_thresholds": {
             "caught": round(float(pb.mean()), 4), "hard_false_blocks": round(float(hb.mean()), 4),
             "easy_false_blocks": round(float(eb.mean()), 4)}}
     return out
@@ -173,12 +184,12 @@ def cost(forget: list[dict[str, Any]], data: Path) -> dict[str, Any]:
 def table(result: dict[str, Any]) -> str:
     """The issue's table with guard's rows added (Markdown)."""
     h = result["hard_negatives"]
-    lines = ["| detector | paraphrases caught at 1% false blocks on hard negatives | at 5% | at 10% | at 1% on easy negatives |",
-             "|---|---|---|---|---|"]
+    lines = ["| detector | paraphrases caught at 1% false blocks on hard negatives | at 5% | at 10% | at 1% on easy negatives "
+             f"| at 1%, the {h['one_sentence_answers']} one-sentence answers |", "|---|---|---|---|---|---|"]
     for name in ("word 3-gram overlap (MemFree-style)", "all-MiniLM-L6-v2 cosine", CORE, FACTS, GUARD):
         r = h[name]
         lines.append(f"| {name} | {r['caught_at_1pct']:.3f} | {r['caught_at_5pct']:.3f} | {r['caught_at_10pct']:.3f} | "
-                     f"{r['easy_caught_at_1pct']:.3f} |")
+                     f"{r['easy_caught_at_1pct']:.3f} | {r['one_sentence_caught_at_1pct']:.3f} |")
     c = result["concepts"]["guard"]
     lines += ["", "| concepts (20 TOFU authors, 5 examples each) | caught at 1% false blocks | at 5% | AUROC |",
               "|---|---|---|---|", f"| guard | {c['caught_at_1pct']:.3f} | {c['caught_at_5pct']:.3f} | {c['auroc']:.3f} |"]

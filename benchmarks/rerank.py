@@ -1,15 +1,21 @@
 """Train the second-stage reranker (`guard.rerank`) and write ``guard/models/rerank-minilm-lora.safetensors``.
 
-    python -m benchmarks rerank [--data ../shared/data] [--holdout N] [--epochs 3]
+    python -m benchmarks rerank [--data ../shared/data] [--holdout N] [--epochs 3] [--made-up]
 
-Training data, all held apart from TOFU forget10 (which ``python -m benchmarks quality`` measures):
+Training data, all held apart from TOFU forget10 (which ``python -m benchmarks quality`` measures) and from
+retain90 authors 91-180 (its easy negatives):
 
 - ``tofu__retain_perturbed.json`` (retain90's first 20 authors, 400 questions): positives are (answer,
   paraphrase), (paraphrase, answer) and, for half the rows, (answer, answer); hard negatives are
   (answer, each of the 5 perturbed answers) and (paraphrase, one perturbed answer): the same sentence
   with a fact changed.
-- easy negatives: 800 answers of retain90 authors 21-90 (rows 400-1800), each paired with the training
-  answer nearest to it by MiniLM cosine.
+- easy negatives: 700 answers of retain90 authors 21-90 (even rows 400-1800), each paired with the
+  training answer nearest to it by MiniLM cosine.
+- with ``--made-up`` (off by default: measured not to help, benchmarks/README.md), made-up pairs
+  (`benchmarks.rerank_data`) from each paraphrase above and from the 700 odd rows 401-1799 (restated by
+  themselves, and for a third of them an (answer, answer) positive): the restatement with one fact swapped
+  (a name, number, month, title, genre or noun: negative), one of its sentences (positive: a partial
+  restatement is still one) and, for half, that sentence with a fact swapped (negative).
 
 LoRA rank 8 on every layer's query, value and feed-forward projections plus a linear head; base weights
 frozen; AdamW lr 5e-4, batch 16, positive weight 3, 3 epochs, seed 0; ~20 min on 2 CPU cores.
@@ -36,17 +42,46 @@ from benchmarks.common import log, tpr_at_fpr, write_result
 PENALTIES = (0.1, 0.2, 0.3, 0.5, 1.0)
 
 
-def training_pairs(rows: list[dict[str, Any]], easy: list[str], embedder: Any, seed: int = 0) -> list[tuple[str, str, int]]:
+def training_pairs(rows: list[dict[str, Any]], easy: list[str], embedder: Any, made_up: list[str] | None = None,
+                   seed: int = 0) -> list[tuple[str, str, int]]:
+    """(item text, candidate text, label) pairs. With ``made_up`` (answers), made-up pairs
+    (`benchmarks.rerank_data`) from those and from each paraphrase are added (``--made-up``)."""
+    from benchmarks.rerank_data import Pool
+
     rng = random.Random(seed)
+    pool = Pool([r["answer"] for r in rows] + [r["paraphrased_answer"] for r in rows] + easy + made_up) if made_up else None
     out: list[tuple[str, str, int]] = []
     for n, r in enumerate(rows):
         a, p = r["answer"], r["paraphrased_answer"]
         out += [(a, p, 1), (p, a, 1)] + ([(a, a, 1)] if n % 2 == 0 else [])
         out += [(a, q, 0) for q in r["perturbed_answer"]]
         out.append((p, rng.choice(r["perturbed_answer"]), 0))
+        if pool:
+            out += _made_up(a, p, pool, rng)
     answers = [r["answer"] for r in rows]
     nearest = (embedder.embed(easy) @ embedder.embed(answers).T).argmax(axis=1)
     out += [(answers[int(i)], e, 0) for e, i in zip(easy, nearest)]
+    for n, x in enumerate(made_up or []):
+        out += _made_up(x, x, pool, rng) + ([(x, x, 1)] if n % 3 == 0 else [])
+    return out
+
+
+def _made_up(item: str, restated: str, pool: Any, rng: random.Random) -> list[tuple[str, str, int]]:
+    """A swapped fact in the restatement (negative); one of its sentences (positive), and that sentence with a
+    swapped fact (negative)."""
+    from benchmarks.rerank_data import parts, swapped
+
+    out: list[tuple[str, str, int]] = []
+    changed = swapped(restated, pool, rng)
+    if changed and changed != restated:
+        out.append((item, changed, 0))
+    pieces = parts(restated)
+    if pieces:
+        piece = rng.choice(pieces)
+        out.append((item, piece, 1))
+        changed = swapped(piece, pool, rng)
+        if changed and changed != piece and rng.random() < 0.5:
+            out.append((item, changed, 0))
     return out
 
 
@@ -116,15 +151,18 @@ def run(data: Path, *args: str) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks rerank")
     parser.add_argument("--holdout", type=int, default=0, help="keep the last N retain_perturbed questions apart")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--made-up", action="store_true", help="add made-up pairs (benchmarks/rerank_data.py); "
+                        "measured not to help, see benchmarks/README.md")
     opts = parser.parse_args(args)
     rows = D.tofu_retain_perturbed(data)
     retain = [r["answer"] for r in D.tofu_retain(data)]
     train_rows, held = (rows[: -opts.holdout], rows[-opts.holdout :]) if opts.holdout else (rows, [])
     embedder = load_embedder()
-    pairs = training_pairs(train_rows, retain[400:1800:2][:800], embedder)
+    pairs = training_pairs(train_rows, retain[400:1800:2], embedder, retain[401:1800:2] if opts.made_up else None)
     t0 = time.perf_counter()
     tokenizer, encoder, head, losses = train(pairs, opts.epochs)
-    result: dict[str, Any] = {"data": "TOFU tofu__retain_perturbed.json, tofu__retain90.json rows 400-1800",
+    data_note = " (made-up pairs from odd rows)" if opts.made_up else ""
+    result: dict[str, Any] = {"data": f"TOFU tofu__retain_perturbed.json, tofu__retain90.json rows 400-1800{data_note}",
                               "pairs": len(pairs), "positives": sum(y for *_, y in pairs), "epochs": opts.epochs,
                               "mean_loss_per_epoch": losses, "train_seconds": round(time.perf_counter() - t0)}
     if held:

@@ -9,7 +9,8 @@ trained (`WEIGHTS`, ~1 MB, built by ``make`` from the shared data, not committed
 one already installed.
 
 Trained by ``python -m benchmarks rerank`` on TOFU ``tofu__retain_perturbed.json`` (retain90's first 20
-authors) and retain90 answers of other authors, never on forget10, which the quality benchmark measures.
+authors) and retain90 answers of authors 21-90, never on forget10, which the quality benchmark measures,
+nor on the answers of authors 91-180 it uses as negatives.
 
 The semantic detector (`guard.detectors.semantic`) uses it only on window pairs whose cosine already
 comes near the threshold, and only ever lowers a pair's score: ``cosine - PENALTY * max(0, 1 - 2p)``, ``p``

@@ -20,6 +20,9 @@ _ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "p
 MAX_UNIT_WORDS = 40  # a longer sentence is split into chunks of this many words...
 UNIT_OVERLAP_WORDS = 20  # ...overlapping by this many, so no phrase is cut in every chunk
 MAX_WINDOW_WORDS = 96  # a window never exceeds this (MiniLM reads ~128 word pieces well)
+# A window under this many words ("Oh!", "Yes, sir.") says nothing about which text it came from, yet two
+# such windows embed identically: it is dropped when its text has a longer window (which holds it anyway).
+MIN_WINDOW_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,13 @@ def units(text: str) -> list[tuple[int, int]]:
 def windows(text: str, *, sizes: Sequence[int] = (1, 2, 3)) -> list[Window]:
     """Windows of ``sizes`` consecutive units, each at most ``MAX_WINDOW_WORDS`` words, deduplicated.
 
+    Windows under ``MIN_WINDOW_WORDS`` words are dropped, unless no window of the text is that long.
+
     Example:
-        >>> [w.text for w in windows("One two. Three four.", sizes=(1, 2))]
-        ['One two.', 'Three four.', 'One two. Three four.']
+        >>> [w.text for w in windows("One two three four. Five six.", sizes=(1, 2))]
+        ['One two three four.', 'One two three four. Five six.']
+        >>> [w.text for w in windows("One two. Three.", sizes=(1, 2))]
+        ['One two.', 'Three.', 'One two. Three.']
     """
     spans = units(text)
     seen: set[tuple[int, int]] = set()
@@ -92,7 +99,8 @@ def windows(text: str, *, sizes: Sequence[int] = (1, 2, 3)) -> list[Window]:
                 continue
             seen.add((start, end))
             out.append(Window(start, end, text[start:end], size))
-    return out
+    informative = [w for w in out if _word_count(text, w.start, w.end) >= MIN_WINDOW_WORDS]
+    return informative or out
 
 
 def _word_count(text: str, start: int, end: int) -> int:

@@ -10,10 +10,19 @@ def test_sentences_keep_offsets_and_skip_abbreviations() -> None:
 
 
 def test_windows_join_consecutive_sentences() -> None:
-    text = "One two. Three four. Five six."
+    text = "One two three four. Five six seven eight. Nine ten eleven twelve."
     got = [w.text for w in windows(text)]
-    assert got == ["One two.", "Three four.", "Five six.", "One two. Three four.", "Three four. Five six.", text]
+    assert got == ["One two three four.", "Five six seven eight.", "Nine ten eleven twelve.",
+                   "One two three four. Five six seven eight.", "Five six seven eight. Nine ten eleven twelve.", text]
     assert all(text[w.start : w.end] == w.text for w in windows(text))
+
+
+def test_windows_too_short_to_tell_anything_are_dropped_unless_nothing_is_longer() -> None:
+    # "Oh!" embeds the same wherever it comes from: alone it would match any indexed "Oh!" at cosine 1.0
+    text = "“Oh!” said she. “I had no notion of it until this morning.”"
+    got = [w.text for w in windows(text)]
+    assert got == ["“I had no notion of it until this morning.”", "said she. “I had no notion of it until this morning.”", text]
+    assert [w.text for w in windows("Oh! Yes, sir.")] == ["Oh!", "Yes, sir.", "Oh! Yes, sir."]
 
 
 def test_long_sentences_are_cut_into_overlapping_chunks() -> None:
