@@ -97,6 +97,26 @@ def hard_negatives(embedder: Any, forget: list[dict[str, Any]], easy: list[str])
         out[name] = {**_row(p, h, e, single), "at_default_thresholds": {
             "caught": round(float(pb.mean()), 4), "hard_false_blocks": round(float(hb.mean()), 4),
             "easy_false_blocks": round(float(eb.mean()), 4)}}
+    out["guard_top_hard_negatives"] = _top_negatives(guard, forget, hard, h)
+    return out
+
+
+def _top_negatives(guard: Any, forget: list[dict[str, Any]], hard: list[str], scores: np.ndarray) -> dict[str, int]:
+    """What the perturbed answers that set guard's 1% point are: for each at or above it, whether guard's
+    strongest finding covers under 80% of the text (a part restated, the changed fact elsewhere), whether
+    it is the verbatim layer's, and whether the answer it perturbs has several sentences."""
+    from guard.guard import leak_score
+
+    at = float(np.quantile(scores, 0.99, method="higher"))
+    rows = [k for k in range(len(hard)) if scores[k] >= at]
+    owner = [n for n, r in enumerate(forget) for _ in r["perturbed_answer"]]
+    out = {"at_or_above_1pct_threshold": len(rows), "strongest_span_under_80pct": 0, "verbatim": 0,
+           "from_multi_sentence_answers": 0}
+    for k, verdict in zip(rows, guard.check_batch([hard[k] for k in rows])):
+        f = max([*verdict.findings, verdict.near_miss] if verdict.near_miss else verdict.findings, key=leak_score)
+        out["strongest_span_under_80pct"] += (f.end - f.start) < 0.8 * len(hard[k])
+        out["verbatim"] += f.matcher.value == "verbatim"
+        out["from_multi_sentence_answers"] += len(sentences(forget[owner[k]]["answer"])) > 1
     return out
 
 
@@ -190,6 +210,11 @@ def table(result: dict[str, Any]) -> str:
         r = h[name]
         lines.append(f"| {name} | {r['caught_at_1pct']:.3f} | {r['caught_at_5pct']:.3f} | {r['caught_at_10pct']:.3f} | "
                      f"{r['easy_caught_at_1pct']:.3f} | {r['one_sentence_caught_at_1pct']:.3f} |")
+    top = h["guard_top_hard_negatives"]
+    lines += ["", f"Of the {top['at_or_above_1pct_threshold']} perturbed answers at or above guard's 1% threshold, "
+              f"{top['strongest_span_under_80pct']} are flagged on a span under 80% of the text (a part restated, the "
+              f"changed fact elsewhere; {top['verbatim']} by the verbatim layer), and {top['from_multi_sentence_answers']} "
+              "perturb an answer of several sentences."]
     c = result["concepts"]["guard"]
     lines += ["", "| concepts (20 TOFU authors, 5 examples each) | caught at 1% false blocks | at 5% | AUROC |",
               "|---|---|---|---|", f"| guard | {c['caught_at_1pct']:.3f} | {c['caught_at_5pct']:.3f} | {c['auroc']:.3f} |"]
