@@ -26,8 +26,8 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import lru_cache
 
+from guard.detectors.names import zipf
 from guard.windows import sentences
 
 _NUMBER = re.compile(r"\b\d+\b")
@@ -43,34 +43,27 @@ _GENRE_SEEN = 3  # a genre must come before "genre" this many times in the pool 
 _NOUN_ENDINGS = ("er", "ist", "ian", "ion", "ity", "ism", "ogy", "ure", "ess", "ics", "ment", "ship", "ness")
 
 
-@lru_cache(maxsize=65536)
-def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return float(zipf_frequency(word, "en"))
-
-
 def _runs(text: str) -> list[str]:
     """Runs of capitalized words with an uncommon word (names, places, awards), outside quoted titles, with
     common leading words ("In", "The") dropped."""
     out = []
     for m in _RUN.finditer(_TITLE.sub(" ", text)):
         words = m.group().split(" ")
-        while words and _zipf(words[0].lower()) >= 5.0:
+        while words and zipf(words[0].lower()) >= 5.0:
             words = words[1:]
         run = " ".join(words)
-        parts = re.split(r"[- ]", run)
-        if len(parts) > 1 and min(_zipf(w.lower()) for w in parts) < 4.0:
+        pieces = re.split(r"[- ]", run)
+        if len(pieces) > 1 and min(zipf(w.lower()) for w in pieces) < 4.0:
             out.append(run)
     return out
 
 
 def _genre(words: str) -> str:
     """The genre in the one or two words before "genre", common leading words ("the", "his") dropped."""
-    parts = words.split()
-    while parts and _zipf(parts[0]) >= 5.5:
-        parts = parts[1:]
-    return " ".join(parts)
+    kept = words.split()
+    while kept and zipf(kept[0]) >= 5.5:
+        kept = kept[1:]
+    return " ".join(kept)
 
 
 def _ending(word: str) -> str | None:
@@ -78,27 +71,27 @@ def _ending(word: str) -> str | None:
 
 
 class Pool:
-    """What swaps draw from: the titles, name runs and uncommon words of ``texts``."""
+    """What swaps draw from: the titles, name runs (by word count), genres and uncommon nouns (by ending) of
+    ``texts``, each sorted so that seeded draws are reproducible."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        self.titles: set[str] = set()
-        self.runs: dict[int, set[str]] = defaultdict(set)
+        titles: set[str] = set()
+        runs: dict[int, set[str]] = defaultdict(set)
         genre_count: dict[str, int] = defaultdict(int)
-        self.words: dict[str, set[str]] = defaultdict(set)
+        words: dict[str, set[str]] = defaultdict(set)
         for text in texts:
-            self.titles.update(m.group(1) for m in _TITLE.finditer(text))
+            titles.update(m.group(1) for m in _TITLE.finditer(text))
             for run in _runs(text):
-                self.runs[len(run.split(" "))].add(run)
+                runs[len(run.split(" "))].add(run)
             for m in _GENRE.finditer(text):
                 genre_count[_genre(m.group(1))] += 1
             for w in _WORD.findall(text):
-                if 2.5 <= _zipf(w) <= 4.5 and _ending(w):
-                    self.words[_ending(w) or ""].add(w)
-        self.sorted_titles = sorted(self.titles)
-        self.sorted_runs = {n: sorted(v) for n, v in self.runs.items()}
-        self.genres = {g for g, n in genre_count.items() if n >= _GENRE_SEEN and g}
-        self.sorted_genres = sorted(self.genres)
-        self.sorted_words = {k: sorted(v) for k, v in self.words.items()}
+                if 2.5 <= zipf(w) <= 4.5 and (ending := _ending(w)):
+                    words[ending].add(w)
+        self.titles = sorted(titles)
+        self.runs = {n: sorted(v) for n, v in runs.items()}
+        self.genres = sorted(g for g, n in genre_count.items() if n >= _GENRE_SEEN and g)
+        self.words = {k: sorted(v) for k, v in words.items()}
 
 
 def swapped(text: str, pool: Pool, rng: random.Random) -> str | None:
@@ -112,24 +105,22 @@ def swapped(text: str, pool: Pool, rng: random.Random) -> str | None:
     for m in _MONTH.finditer(text):
         kinds["month"].append((m.group(), rng.choice([x for x in _MONTHS if x != m.group()])))
     for m in _TITLE.finditer(text):
-        titles = [t for t in pool.sorted_titles if t != m.group(1)]
+        titles = [t for t in pool.titles if t != m.group(1)]
         if titles:
             kinds["title"].append((m.group(1), rng.choice(titles)))
     for run in sorted(set(_runs(text))):
-        runs = [r for r in pool.sorted_runs.get(len(run.split(" ")), []) if r != run]
+        runs = [r for r in pool.runs.get(len(run.split(" ")), []) if r != run]
         if runs:
             kinds["name"].append((run, rng.choice(runs)))
     for m in _GENRE.finditer(text):
         genre = _genre(m.group(1))
-        genres = [g for g in pool.sorted_genres if g != genre]
+        genres = [g for g in pool.genres if g != genre]
         if genre in pool.genres and genres:
             kinds["genre"].append((genre, rng.choice(genres)))
     for w in sorted(set(_WORD.findall(text))):
-        z = _zipf(w)
-        if 2.5 <= z <= 4.5 and _ending(w):
-            words = [
-                x for x in pool.sorted_words.get(_ending(w) or "", []) if x[:4] != w[:4] and abs(_zipf(x) - z) <= 0.7
-            ]
+        z = zipf(w)
+        if 2.5 <= z <= 4.5 and (ending := _ending(w)):
+            words = [x for x in pool.words.get(ending, []) if x[:4] != w[:4] and abs(zipf(x) - z) <= 0.7]
             if words:
                 kinds["noun"].append((w, rng.choice(words)))
     if not kinds:

@@ -36,9 +36,9 @@ class Guard:
     def __init__(self, index: Index, embedder: Embedder, *, max_chars: int = MAX_CHARS,
                  rerank: Rerank | bool | None = None) -> None:
         """``rerank``: the second stage (`guard.rerank`). None (default): the reranker when its trained weights
-        are present (``make`` trains them) and the index uses the bundled English embedder (the reranker reads English only; with a multilingual index it
-        would doubt every translation); True: always; False: never; or any callable from ``(item text,
-        candidate window)`` pairs to probabilities."""
+        are present (``make`` trains them) and the index uses the bundled English embedder (the reranker
+        reads English only; with a multilingual index it would doubt every translation); True: always;
+        False: never; or any callable from ``(item text, candidate window)`` pairs to probabilities."""
         self.index = index
         self.embedder = embedder
         self.max_chars = max_chars

@@ -16,8 +16,8 @@ The semantic detector (`guard.detectors.semantic`) uses it only on window pairs 
 comes near the threshold, and only ever lowers a pair's score: ``cosine - PENALTY * max(0, 1 - 2p)``, ``p``
 the probability that the candidate restates the item (a pair it more likely than not reads as a
 restatement keeps its cosine). It reads the matched item window and judges only windows of comparable
-length (a partial copy, one field of a record, is left to the first stage). Thresholds calibrated on benign text therefore still
-bound false blocks, and text far from every item costs nothing extra.
+length (a partial copy, one field of a record, is left to the first stage). Thresholds calibrated on
+benign text therefore still bound false blocks, and text far from every item costs nothing extra.
 
 Example:
     >>> r = load_reranker()                                            # doctest: +SKIP

@@ -91,16 +91,19 @@ def windows(text: str, *, sizes: Sequence[int] = (1, 2, 3)) -> list[Window]:
     """
     spans = units(text)
     seen: set[tuple[int, int]] = set()
-    out: list[Window] = []
+    out: list[tuple[Window, int]] = []  # with its word count
     for size in sizes:
         for i in range(len(spans) - size + 1):
             start, end = spans[i][0], spans[i + size - 1][1]
-            if (start, end) in seen or (size > 1 and _word_count(text, start, end) > MAX_WINDOW_WORDS):
+            if (start, end) in seen:
+                continue
+            words = _word_count(text, start, end)
+            if size > 1 and words > MAX_WINDOW_WORDS:
                 continue
             seen.add((start, end))
-            out.append(Window(start, end, text[start:end], size))
-    informative = [w for w in out if _word_count(text, w.start, w.end) >= MIN_WINDOW_WORDS]
-    return informative or out
+            out.append((Window(start, end, text[start:end], size), words))
+    informative = [w for w, words in out if words >= MIN_WINDOW_WORDS]
+    return informative or [w for w, _ in out]
 
 
 def _word_count(text: str, start: int, end: int) -> int:

@@ -40,9 +40,9 @@ def names(text: str) -> frozenset[str]:
         parts = [p for w in words for p in w.split("-") if len(p) > 1]
         if not parts:
             continue
-        if len(words) >= 2 and min(_zipf(p) for p in parts) < RUN_ZIPF:
+        if len(words) >= 2 and min(zipf(p) for p in parts) < RUN_ZIPF:
             out.update(f"{a} {b}" for a, b in zip(words, words[1:]))
-        out.update(p for p in parts if len(p) > 2 and _zipf(p) < WORD_ZIPF)
+        out.update(p for p in parts if len(p) > 2 and zipf(p) < WORD_ZIPF)
     return frozenset(out)
 
 
@@ -52,7 +52,8 @@ def hashed(text: str) -> frozenset[int]:
 
 
 @lru_cache(maxsize=65536)
-def _zipf(word: str) -> float:
+def zipf(word: str) -> float:
+    """English word frequency on the Zipf scale (about 7 for "the", under 3 for rare names), cached."""
     from wordfreq import zipf_frequency
 
     return float(zipf_frequency(word, "en"))
