@@ -58,7 +58,7 @@ CORE, FACTS, GUARD = "guard, first stage only", "guard, first stage + fact check
 
 
 def _variant(guard: Any, *, facts: bool, rerank: bool) -> Any:
-    """The same guard with the fact check and/or the second stage (`guard.rerank`) off.
+    """The same guard with the fact check (numbers, dates and names) and/or the second stage (`guard.rerank`) off.
 
     Neither: the core engine's plain check (windowed cosine).
     """
@@ -67,7 +67,7 @@ def _variant(guard: Any, *, facts: bool, rerank: bool) -> Any:
 
     items = guard.index.items if facts else [{k: v for k, v in it.items() if k != "facts"} for it in guard.index.items]
     index = Index(guard.index.manifest, items, guard.index.arrays, guard.index.ann_index)
-    return Guard(index, guard.embedder, rerank=rerank)
+    return Guard(index, guard.embedder, rerank=rerank, names=facts)
 
 
 def hard_negatives(embedder: Any, forget: list[dict[str, Any]], easy: list[str]) -> dict[str, Any]:

@@ -34,19 +34,23 @@ class Guard:
     """
 
     def __init__(self, index: Index, embedder: Embedder, *, max_chars: int = MAX_CHARS,
-                 rerank: Rerank | bool | None = None) -> None:
+                 rerank: Rerank | bool | None = None, names: bool | None = None) -> None:
         """``rerank``: the second stage (`guard.rerank`). None (default): the reranker when its trained weights
         are present (``make`` trains them) and the index uses the bundled English embedder (the reranker
         reads English only; with a multilingual index it would doubt every translation); True: always;
-        False: never; or any callable from ``(item text, candidate window)`` pairs to probabilities."""
+        False: never; or any callable from ``(item text, candidate window)`` pairs to probabilities.
+        ``names``: the names check of `guard.detectors.facts`; None (default): on with the bundled English
+        embedder (a translation spells names its own way: "France", "Frankreich")."""
         self.index = index
         self.embedder = embedder
         self.max_chars = max_chars
+        english = index.manifest["embedder"].get("name") == DEFAULT_MODEL_NAME
         if rerank is None:
             from guard.rerank import WEIGHTS
 
-            rerank = index.manifest["embedder"].get("name") == DEFAULT_MODEL_NAME and WEIGHTS.is_file()
+            rerank = english and WEIGHTS.is_file()
         self.rerank: Rerank | None = _reranker(rerank)
+        self.names = english if names is None else names
 
     @classmethod
     def load(cls, path: str | Path, *, embedder: Embedder | None = None, verify: bool = True, **kwargs: Any) -> Guard:
@@ -116,7 +120,8 @@ class Guard:
         found = verbatim.detect(ix.verbatim, c, meta, t["verbatim"])
         if len(c.vectors):
             found += semantic.detect(ix.ann_index, a["window_item"], c, meta, t["semantic"], window_facts=ix.window_facts,
-                                     rerank=self.rerank, window_texts=ix.window_texts if self.rerank else ())
+                                     rerank=self.rerank, window_texts=ix.window_texts if self.rerank else (),
+                                     window_names=ix.window_names if self.names else None)
             found += concept.detect(a["concept_vectors"], a["concept_item"], a["concept_role"], c, meta,
                                     t["concept"], t["concept_margin"], ix.concept_names)
         return found

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from guard import Guard, Item, Matcher
-from guard.detectors.facts import CONFLICT_PENALTY, adjusted, conflicts, facts
+from guard.detectors.facts import CONFLICT_PENALTY, adjusted, conflicts, facts, names_conflict, terms, words
 from guard.index import Index, build_index
 
 from .conftest import FakeEmbedder
@@ -71,3 +71,64 @@ def test_real_path_blocks_the_fact_and_allows_a_different_one(demo_index: Path) 
     guard = Guard.load(demo_index)
     assert not guard.check("Jane Roe came into the world in Duluth, Minnesota on 14 March 1987.").allowed
     assert guard.check("Jane Roe came into the world in Duluth, Minnesota on 2 June 1990.").allowed
+
+
+# --- names ------------------------------------------------------------------------------------------------
+
+
+def test_terms_are_the_names_inside_sentences_and_runs_at_their_start() -> None:
+    assert terms("He grew up in Spain and writes Science Fiction.") == {"spain", "science", "fiction"}
+    assert terms("Hsiao Yun-Hwa's father. Winning it helped.") == {"hsiao", "yun", "hwa"}  # "Winning": no run
+    assert terms("Skillfully weaving Chinese lore, she won.") == {"chinese"}
+    assert terms("Maiden name: Stewart.") == {"stewart"}  # after a colon: a value
+    assert terms("His Irish roots.") == terms("He left Ireland.") == {"ireland"}
+    assert terms("She was born in March. I think The end came.") == frozenset()  # months, "I", "The"
+    assert terms("CARMEN MONTENEGRO WON THE AWARD") == terms("The Rise Of The Silver Star") == frozenset()
+    assert terms("no capitals here at all") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("item", "candidate", "expected"),
+    [
+        ("A boy from Kuwait grows up in France.", "A Kuwaiti boy's youth in Spain.", True),  # a name in its place
+        ("A boy from Kuwait grows up in France.", "A boy grows up in France.", False),  # drops one: partial
+        ("A boy from Kuwait grows up in France.", "A boy from Kuwait grows up in France, says Le Monde.", False),
+        ("She is a writer from Nigeria.", "The Nigerian writer, per Reuters.", False),  # another form of it
+        ("She is a writer from Nigeria.", "she is a writer from ghana.", False),  # no case, no names
+        ("she is a writer from nigeria.", "She is a writer from Ghana.", False),  # the item names nothing
+    ],
+)
+def test_names_conflict(item: str, candidate: str, expected: bool) -> None:
+    assert names_conflict(terms(item), words(item), candidate) is expected
+
+
+CLINIC = "Jane Roe was treated at Saguaro Valley Clinic for a heart arrhythmia."
+
+
+@pytest.mark.parametrize(
+    ("candidate", "lowered"),
+    [
+        ("Jane Roe was treated at Mercy Ridge Hospital for a heart arrhythmia.", True),
+        ("Jane Roe was treated at Saguaro Valley Clinic for a heart problem.", False),
+        ("Jane Roe was treated at Mercy Ridge Hospital in 2019 for a heart arrhythmia.", True),
+        ("SmFuZSBSb2Ugd2FzIHRyZWF0ZWQgYXQgTWVyY3kgUmlkZ2UgSG9zcGl0YWwgZm9yIGEgaGVhcnQgYXJyaHl0aG1pYS4=", False),
+    ],
+)
+def test_a_name_in_another_s_place_costs_the_penalty(fake_embedder: FakeEmbedder, candidate: str, lowered: bool) -> None:
+    index = build_index([Item("c", "content", text=CLINIC)], fake_embedder)
+    on, off = (_semantic(Guard(index, fake_embedder, names=n), candidate) for n in (True, False))
+    assert on == pytest.approx(off - CONFLICT_PENALTY if lowered else off, abs=1e-6)
+
+
+def test_a_shared_date_keeps_a_names_conflict_from_counting(fake_embedder: FakeEmbedder) -> None:
+    index = build_index([Item("c", "content", text="Jane Roe was treated at Saguaro Valley Clinic in 2019.")],
+                        fake_embedder)
+    text = "Jane Roe was treated at Mercy Ridge Hospital in 2019."
+    assert _semantic(Guard(index, fake_embedder, names=True), text) == _semantic(Guard(index, fake_embedder), text)
+
+
+def test_no_names_check_without_the_item_text(fake_embedder: FakeEmbedder) -> None:
+    index = build_index([Item("c", "content", text=CLINIC)], fake_embedder, keep_text=False)
+    assert index.window_names(0) is None
+    text = "Jane Roe was treated at Mercy Ridge Hospital for a heart arrhythmia."
+    assert _semantic(Guard(index, fake_embedder, names=True), text) == _semantic(Guard(index, fake_embedder), text)

@@ -1,4 +1,4 @@
-"""Fact agreement: a candidate window that states a *different* number or date than the item is not a leak.
+"""Fact agreement: a candidate window that states a *different* number, date or name than the item is not a leak.
 
 Embedding cosine cannot tell "born on February 25, 1958" from "born on March 10, 1962": the sentences
 share their shape, and the facts are a few tokens. This second stage looks at those tokens. From each
@@ -12,6 +12,18 @@ A candidate that states no number at all is left alone (it may be a partial leak
 writes "two" for "2"); so is one that adds a number to all of the item's (a longer answer). The score only
 ever goes down, so thresholds calibrated on cosine still bound the false-block rate.
 
+Names get the same check (`terms`): the proper nouns of a window, words capitalized inside a sentence
+("living in Spain", "the Science Fiction genre") and at its start when the next word is capitalized too
+("Hsiao Yun-Hwa was", not "Winning the"). A pair
+conflicts on names when the item window names something the candidate never mentions *and* the candidate
+names something the whole item never mentions, in any case or position ("France" became "Spain";
+"Contemporary Romance" became "Science Fiction"); a word that differs only in its last letters counts as
+the same name ("Nigeria", "Nigerian"). Dropping a name is not a conflict (a partial leak), nor is
+adding one (context), and a candidate that states one of the item window's numbers or dates has no names
+conflict with it ("treated at another clinic in 2019" still says when). Text whose words are mostly
+capitalized (titles, ALL CAPS) has no names: case says nothing there. Names need the window's original text: they are read from the item text an index keeps,
+and are skipped for items indexed without it and for decoded views of a candidate.
+
 Tuned on TOFU ``tofu__retain_perturbed.json`` (other authors than the forget10 set it is measured on);
 see ``python -m benchmarks quality``.
 
@@ -19,6 +31,11 @@ Example:
     >>> conflicts(facts("born on 25 February 1958"), facts("entered the world on March 10, 1962"))
     True
     >>> conflicts(facts("born on 25 February 1958"), facts("his birthday: February 25th, 1958"))
+    False
+    >>> item = "He writes about a boy from Kuwait who grows up in France."
+    >>> names_conflict(terms(item), words(item), "A Kuwaiti boy's youth in Spain is his subject.")
+    True
+    >>> names_conflict(terms(item), words(item), "His novels follow a Kuwait-born boy raised in France.")
     False
 """
 
@@ -28,6 +45,8 @@ import re
 import zlib
 from collections.abc import Iterable
 
+from guard.detectors.names import zipf
+
 CONFLICT_PENALTY = 0.25  # below the default semantic threshold for any cosine under ~1.0
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -35,6 +54,18 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _MONTHS = ("january", "february", "march", "april", "june", "july", "august", "september", "october",
            "november", "december")  # fmt: skip
 _MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + "|" + "|".join(m[:3] for m in _MONTHS) + r")\b", re.I)
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_POSSESSIVE = re.compile(r"['’]s$")
+_OPENERS = " \t\n\"'“‘([{*-–—"  # skipped when looking for what precedes a word
+# Months and weekdays are dates (numbers' kind), "I" is a pronoun; words as common as "the" are not names.
+_NOT_NAMES = frozenset((*_MONTHS, "may", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                        "sunday", "i"))
+# Adjectives that share fewer letters with their country than `_mentioned` asks ("Irish", "Ireland").
+_SAME = {"irish": "ireland", "danish": "denmark", "french": "france", "spanish": "spain", "dutch": "netherlands",
+         "swiss": "switzerland", "british": "britain", "welsh": "wales", "scottish": "scotland",
+         "english": "england", "polish": "poland", "finnish": "finland", "filipino": "philippines"}
+COMMON_ZIPF = 6.0  # "The", "In", "And": capitalized in titles, never names
+MIN_STEM = 4  # letters two forms of a name share at least ("Drama", "dramas")
 
 
 def facts(text: str) -> frozenset[int]:
@@ -52,6 +83,65 @@ def conflicts(item: frozenset[int], candidate: frozenset[int]) -> bool:
 def adjusted(cosine: float, item: frozenset[int], candidate: frozenset[int]) -> float:
     """The semantic score of a window pair: ``cosine``, less `CONFLICT_PENALTY` when their facts conflict."""
     return cosine - CONFLICT_PENALTY if conflicts(item, candidate) else cosine
+
+
+def terms(text: str) -> frozenset[str]:
+    """The names in ``text``, lower-cased, possessive dropped (see the module docstring)."""
+    found = list(_WORD.finditer(text))
+    capitalized = [m for m in found if m.group()[0].isupper()]
+    if not found or 2 * len(capitalized) > len(found) + 2:  # title case or ALL CAPS: case says nothing
+        return frozenset()
+    out: set[str] = set()
+    starts_run = {a.start() for a, b in zip(found, found[1:])
+                  if b.group()[0].isupper() and not text[a.end() : b.start()].strip()}
+    for m in capitalized:
+        before = text[: m.start()].rstrip(_OPENERS)
+        # A sentence's first word is a name only when a capitalized word follows ("Hina Ameen was", not
+        # "Skillfully weaving"); after a colon comes a value ("Maiden name: Stewart").
+        if (not before or before[-1] in ".!?") and m.start() not in starts_run:
+            continue
+        for part in _POSSESSIVE.sub("", m.group()).split("-"):  # "Al-Kuwaiti", "Kuwait-born"
+            word = part.lower().strip("'’")
+            if part[:1].isupper() and len(word) > 1 and word not in _NOT_NAMES and zipf(word) < COMMON_ZIPF:
+                out.add(_SAME.get(word, word))
+    return frozenset(out)
+
+
+def words(text: str) -> frozenset[str]:
+    """Every word of ``text`` and each part of a hyphenated one, lower-cased, possessive dropped: where a name
+    is looked up."""
+    out: set[str] = set()
+    for m in _WORD.finditer(text):
+        word = _POSSESSIVE.sub("", m.group()).lower().strip("'’-")
+        out.update(_SAME.get(w, w) for w in (word, *word.split("-")))
+    return frozenset(out)
+
+
+def names_conflict(item_terms: frozenset[str], item_words: frozenset[str], candidate: str) -> bool:
+    """True when the item window names something ``candidate`` never mentions and ``candidate`` names
+    something the item never mentions (``item_words``: every word of the whole item)."""
+    if not item_terms:
+        return False
+    said = words(candidate)
+    return (any(not _mentioned(n, item_words) for n in terms(candidate))
+            and any(not _mentioned(n, said) for n in item_terms))
+
+
+def _mentioned(name: str, said: frozenset[str]) -> bool:
+    """``name`` or a word sharing all but its last letters with it ("Nigeria", "Nigerian"; "Biology",
+    "biologist") is in ``said``."""
+    if name in said:
+        return True
+    return any(_shared(name, w) >= max(MIN_STEM, min(len(name), len(w)) - 2) for w in said)
+
+
+def _shared(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def encode(windows: Iterable[frozenset[int]]) -> list[list[int]]:

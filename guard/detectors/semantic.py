@@ -2,7 +2,7 @@
 
 Each candidate window (1-3 sentences of each embedded view) is searched in the index's FAISS structure;
 a hit names the content item whose window is nearest. The score is the cosine similarity in [-1, 1]
-(clipped to [0, 1]), less a penalty when the two windows state conflicting numbers or dates
+(clipped to [0, 1]), less a penalty when the two windows state conflicting numbers, dates or names
 (`guard.detectors.facts`), and less a second one when the cross-encoder (`guard.rerank`) reads the pair and
 doubts that the candidate restates the item. The second stage runs only on pairs scoring at least
 ``RERANK_FROM`` of the threshold (below that no bar in guard can flag them), so text far from every item
@@ -40,22 +40,30 @@ def detect(
     window_facts: Sequence[frozenset[int]] = (),
     rerank: Rerank | None = None,
     window_texts: Sequence[str | None] = (),
+    window_names: Callable[[int], tuple[frozenset[str], frozenset[str]] | None] | None = None,
 ) -> list[Finding]:
     """Every (window, item) pair at or above ``threshold`` plus each item's best pair, as findings.
 
     ``window_items[row]`` is the item position of the index's window ``row``; ``window_facts[row]`` its
-    facts (an empty sequence skips the fact check); ``window_texts[row]`` its text, which ``rerank`` reads
-    with the candidate window (no text, or no ``rerank``: no second stage).
+    facts (an empty sequence skips the fact check); ``window_names(row)`` its names and its item's words
+    (`guard.detectors.facts.names_conflict`; None: no names check); ``window_texts[row]`` its text, which
+    ``rerank`` reads with the candidate window (no text, or no ``rerank``: no second stage).
     """
     scores, rows = ann.search(index, candidate.vectors, TOP_K)
     best: dict[tuple[int, int], tuple[float, int]] = {}
     for w in range(scores.shape[0]):
         stated = facts.facts(candidate.windows[w][1].text) if len(window_facts) else frozenset()
+        original = _original(candidate, w) if window_names else None
         for score, row in zip(scores[w].tolist(), rows[w].tolist()):
             if row < 0:
                 continue
-            if stated and row < len(window_facts):
-                score = facts.adjusted(score, window_facts[row], stated)
+            own = window_facts[row] if row < len(window_facts) else frozenset()
+            conflict = bool(stated) and facts.conflicts(own, stated)
+            if not conflict and original and window_names and not own & stated:  # a shared date still leaks
+                named = window_names(row)
+                conflict = named is not None and facts.names_conflict(*named, original)
+            if conflict:
+                score -= facts.CONFLICT_PENALTY
             key = (w, int(window_items[row]))
             if key not in best or score > best[key][0]:
                 best[key] = (score, row)
@@ -77,6 +85,12 @@ def _second_stage(best: dict[tuple[int, int], tuple[float, int]], candidate: Can
     for key, p in zip(keys, rerank(pairs).tolist()):
         score, row = best[key]
         best[key] = (adjusted(score, p), row)
+
+
+def _original(candidate: Candidate, w: int) -> str | None:
+    """Window ``w`` as the candidate wrote it (names need its case); None for a decoded view's window."""
+    start, end, label = candidate.window_span(w)
+    return candidate.text[start:end] if label == "plain" else None
 
 
 def _comparable(item: str, window: str) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from guard.detectors import facts
 from guard.detectors.verbatim import VerbatimLayer
 from guard.exceptions import EmbedderMismatchError, GuardIndexError
 from guard.index import ann, store
@@ -26,7 +27,7 @@ from guard.types import Action
 # blocks with it on. `guard calibrate` replaces them with figures for your own index.
 # concept_margin is a design choice, not calibrated: how much closer to the concept than to an allowed
 # near-miss a window must be.
-DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.748, "concept": 0.620, "concept_margin": 0.03}
+DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.747, "concept": 0.620, "concept_margin": 0.03}
 DEFAULT_THRESHOLDS_SOURCE = "python -m benchmarks defaults"
 
 _ARRAYS = {
@@ -116,6 +117,22 @@ class Index:
             text = self.items[owner].get("text")
             out.append(text[start:end] if isinstance(text, str) else None)
         return out
+
+    def window_names(self, row: int) -> tuple[frozenset[str], frozenset[str]] | None:
+        """The names in content window ``row`` and every word of its item (`guard.detectors.facts.terms`,
+        `~guard.detectors.facts.words`), read from the kept item text on first use; None without it."""
+        found: dict[int, Any] = self._cached("names_by_row", dict)
+        if row not in found:
+            text = self.window_texts[row] if row < len(self.window_texts) else None
+            if text is None:
+                found[row] = None
+            else:
+                owner = int(self.arrays["window_item"][row])
+                vocab: dict[int, frozenset[str]] = self._cached("words_by_item", dict)
+                if owner not in vocab:
+                    vocab[owner] = facts.words(self.items[owner]["text"])
+                found[row] = (facts.terms(text), vocab[owner])
+        return found[row]
 
     def position(self, item_id: str) -> int | None:
         return next((i for i, it in enumerate(self.items) if it["id"] == item_id), None)
