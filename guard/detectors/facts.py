@@ -25,7 +25,10 @@ capitalized (titles, ALL CAPS) has no names: case says nothing there. Names need
 and are skipped for items indexed without it and for decoded views of a candidate.
 
 Tuned on TOFU ``tofu__retain_perturbed.json`` (other authors than the forget10 set it is measured on);
-see ``python -m benchmarks quality``.
+see ``python -m benchmarks quality``. Two rules of the names check (a sentence's first word needs a
+capitalized word after it; the country adjectives in `_SAME`) came from reading forget10 paraphrases it
+wrongly doubted. On TOFU the names check leaves the figures about where they were; it is for records:
+other people's profiles, falsely blocked a fifth less often (``python -m benchmarks attacks``).
 
 Example:
     >>> conflicts(facts("born on 25 February 1958"), facts("entered the world on March 10, 1962"))
