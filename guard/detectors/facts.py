@@ -83,9 +83,24 @@ def conflicts(item: frozenset[int], candidate: frozenset[int]) -> bool:
     return bool(item - candidate) and bool(candidate - item)
 
 
-def adjusted(cosine: float, item: frozenset[int], candidate: frozenset[int]) -> float:
-    """The semantic score of a window pair: ``cosine``, less `CONFLICT_PENALTY` when their facts conflict."""
-    return cosine - CONFLICT_PENALTY if conflicts(item, candidate) else cosine
+Names = tuple[frozenset[str], frozenset[str]]  # a text's names (`terms`) and every word in it (`words`)
+
+
+def adjusted(cosine: float, item: frozenset[int], candidate: frozenset[int],
+             item_names: Names | None = None, candidate_names: Names | None = None) -> float:
+    """The semantic score of a window pair: ``cosine``, less `CONFLICT_PENALTY` when their facts conflict,
+    or, given both sides' names (the item's words: its whole text's) and no number or date shared, their
+    names do."""
+    if conflicts(item, candidate):
+        return cosine - CONFLICT_PENALTY
+    if item_names is None or candidate_names is None or item & candidate:  # a shared date still leaks
+        return cosine
+    return cosine - CONFLICT_PENALTY if _names_conflict(item_names, candidate_names) else cosine
+
+
+def named(text: str) -> Names:
+    """``(terms(text), words(text))``: what the names check reads of one side."""
+    return terms(text), words(text)
 
 
 def terms(text: str) -> frozenset[str]:
@@ -123,10 +138,12 @@ def words(text: str) -> frozenset[str]:
 def names_conflict(item_terms: frozenset[str], item_words: frozenset[str], candidate: str) -> bool:
     """True when the item window names something ``candidate`` never mentions and ``candidate`` names
     something the item never mentions (``item_words``: every word of the whole item)."""
-    if not item_terms:
-        return False
-    said = words(candidate)
-    return (any(not _mentioned(n, item_words) for n in terms(candidate))
+    return _names_conflict((item_terms, item_words), named(candidate))
+
+
+def _names_conflict(item: Names, candidate: Names) -> bool:
+    (item_terms, item_words), (candidate_terms, said) = item, candidate
+    return (bool(item_terms) and any(not _mentioned(n, item_words) for n in candidate_terms)
             and any(not _mentioned(n, said) for n in item_terms))
 
 

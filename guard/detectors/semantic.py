@@ -40,13 +40,13 @@ def detect(
     window_facts: Sequence[frozenset[int]] = (),
     rerank: Rerank | None = None,
     window_texts: Sequence[str | None] = (),
-    window_names: Callable[[int], tuple[frozenset[str], frozenset[str]] | None] | None = None,
+    window_names: Callable[[int], facts.Names | None] | None = None,
 ) -> list[Finding]:
     """Every (window, item) pair at or above ``threshold`` plus each item's best pair, as findings.
 
     ``window_items[row]`` is the item position of the index's window ``row``; ``window_facts[row]`` its
     facts (an empty sequence skips the fact check); ``window_names(row)`` its names and its item's words
-    (`guard.detectors.facts.names_conflict`; None: no names check); ``window_texts[row]`` its text, which
+    (`guard.detectors.facts.adjusted`; None: no names check); ``window_texts[row]`` its text, which
     ``rerank`` reads with the candidate window (no text, or no ``rerank``: no second stage).
     """
     scores, rows = ann.search(index, candidate.vectors, TOP_K)
@@ -54,16 +54,12 @@ def detect(
     for w in range(scores.shape[0]):
         stated = facts.facts(candidate.windows[w][1].text) if len(window_facts) else frozenset()
         original = _original(candidate, w) if window_names else None
+        said = facts.named(original) if original else None  # once per window, not per matched row
         for score, row in zip(scores[w].tolist(), rows[w].tolist()):
             if row < 0:
                 continue
             own = window_facts[row] if row < len(window_facts) else frozenset()
-            conflict = bool(stated) and facts.conflicts(own, stated)
-            if not conflict and original and window_names and not own & stated:  # a shared date still leaks
-                named = window_names(row)
-                conflict = named is not None and facts.names_conflict(*named, original)
-            if conflict:
-                score -= facts.CONFLICT_PENALTY
+            score = facts.adjusted(score, own, stated, window_names(row) if said and window_names else None, said)
             key = (w, int(window_items[row]))
             if key not in best or score > best[key][0]:
                 best[key] = (score, row)

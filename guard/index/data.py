@@ -118,7 +118,7 @@ class Index:
             out.append(text[start:end] if isinstance(text, str) else None)
         return out
 
-    def window_names(self, row: int) -> tuple[frozenset[str], frozenset[str]] | None:
+    def window_names(self, row: int) -> facts.Names | None:
         """The names in content window ``row`` and every word of its item (`guard.detectors.facts.terms`,
         `~guard.detectors.facts.words`), read from the kept item text on first use; None without it."""
         found: dict[int, Any] = self._cached("names_by_row", dict)
@@ -131,7 +131,7 @@ class Index:
                 vocab: dict[int, frozenset[str]] = self._cached("words_by_item", dict)
                 if owner not in vocab:
                     vocab[owner] = facts.words(self.items[owner]["text"])
-                found[row] = (facts.terms(text), vocab[owner])
+                found[row] = (facts.terms(text), vocab[owner])  # the item side reads its whole text's words
         return found[row]
 
     def position(self, item_id: str) -> int | None:
