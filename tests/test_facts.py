@@ -94,6 +94,7 @@ def test_terms_are_the_names_inside_sentences_and_runs_at_their_start() -> None:
         ("A boy from Kuwait grows up in France.", "A boy grows up in France.", False),  # drops one: partial
         ("A boy from Kuwait grows up in France.", "A boy from Kuwait grows up in France, says Le Monde.", False),
         ("She is a writer from Nigeria.", "The Nigerian writer, per Reuters.", False),  # another form of it
+        ("Ji-Yeon Park won the Seoul Leadership Award.", "Ji-Yeo Park won the Seol Leadership Prize.", False),
         ("She is a writer from Nigeria.", "she is a writer from ghana.", False),  # no case, no names
         ("she is a writer from nigeria.", "She is a writer from Ghana.", False),  # the item names nothing
     ],

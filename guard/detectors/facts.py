@@ -148,11 +148,27 @@ def _names_conflict(item: Names, candidate: Names) -> bool:
 
 
 def _mentioned(name: str, said: frozenset[str]) -> bool:
-    """``name`` or a word sharing all but its last letters with it ("Nigeria", "Nigerian"; "Biology",
-    "biologist") is in ``said``."""
+    """``name``, a word sharing all but its last letters with it ("Nigeria", "Nigerian"; "Biology",
+    "biologist") or a misspelling of it (one edit, two for names of 7 letters or more: "Seoul", "Seol")
+    is in ``said``: a misspelled name must not read as another name."""
     if name in said:
         return True
-    return any(_shared(name, w) >= max(MIN_STEM, min(len(name), len(w)) - 2) for w in said)
+    return any(_shared(name, w) >= max(MIN_STEM, min(len(name), len(w)) - 2)
+               or _within(name, w, 1 if min(len(name), len(w)) < 7 else 2) for w in said)
+
+
+def _within(a: str, b: str, k: int) -> bool:
+    """Levenshtein distance of ``a`` and ``b`` at most ``k`` (words of three letters or more)."""
+    if min(len(a), len(b)) < 3 or abs(len(a) - len(b)) > k:
+        return False
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+        if min(row) > k:
+            return False
+    return row[-1] <= k
 
 
 def _shared(a: str, b: str) -> int:
