@@ -23,6 +23,12 @@ MAX_WINDOW_WORDS = 96  # a window never exceeds this (MiniLM reads ~128 word pie
 # A window under this many words ("Oh!", "Yes, sir.") says nothing about which text it came from, yet two
 # such windows embed identically: it is dropped when its text has a longer window (which holds it anyway).
 MIN_WINDOW_WORDS = 4
+# A field with no value ("Mother's maiden name: .", "Phone: N/A") states nothing, yet reads the same in every
+# record of a form: an indexed one matched other people's filled-in field at cosine 0.75-1.0. A window made
+# only of such fields is dropped like a short one. A field: a label of 1-4 words, a colon, then explicitly
+# nothing (a null marker, a stop); "and then said:" or "he said:-" before a quotation is not one.
+_EMPTY_FIELD = re.compile(r"[^\W\d_][\w'’-]*(?:[ \t]+[\w'’-]+){0,3}:(?:(?:[ \t]+(?:-+|–|—)|[ \t]*(?:n/?a|none|null|unknown))[ \t]*[.;,]?|[ \t]*[.;,])",
+                          re.I)
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,8 @@ def units(text: str) -> list[tuple[int, int]]:
 def windows(text: str, *, sizes: Sequence[int] = (1, 2, 3)) -> list[Window]:
     """Windows of ``sizes`` consecutive units, each at most ``MAX_WINDOW_WORDS`` words, deduplicated.
 
-    Windows under ``MIN_WINDOW_WORDS`` words are dropped, unless no window of the text is that long.
+    Windows under ``MIN_WINDOW_WORDS`` words, and windows whose every unit is a field with no value ("Email: ."),
+    are dropped, unless the text has no other window.
 
     Example:
         >>> [w.text for w in windows("One two three four. Five six.", sizes=(1, 2))]
@@ -101,7 +108,8 @@ def windows(text: str, *, sizes: Sequence[int] = (1, 2, 3)) -> list[Window]:
             if size > 1 and words > MAX_WINDOW_WORDS:
                 continue
             seen.add((start, end))
-            out.append((Window(start, end, text[start:end], size), words))
+            empty = all(_EMPTY_FIELD.fullmatch(text[s:e]) for s, e in spans[i : i + size])
+            out.append((Window(start, end, text[start:end], size), 0 if empty else words))
     informative = [w for w, words in out if words >= MIN_WINDOW_WORDS]
     return informative or [w for w, _ in out]
 

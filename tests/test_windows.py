@@ -43,3 +43,14 @@ def test_chunks_of_a_long_sentence_after_other_sentences_stay_inside_the_text() 
     for w in windows(text):
         assert 0 <= w.start < w.end <= len(text) and text[w.start : w.end] == w.text
     assert any(w.text.startswith("w20 ") for w in windows(text))
+
+
+def test_fields_with_no_value_are_dropped_unless_nothing_else_is_there() -> None:
+    # every record of a form has "Mother's maiden name: ." when the value is missing: it states nothing
+    text = "Jane Roe lives in Leeds. Mother's maiden name: . Phone: N/A. Works as a nurse at St James."
+    got = [w.text for w in windows(text)]
+    assert "Mother's maiden name: ." not in got and "Phone: N/A." not in got
+    assert "Mother's maiden name: . Phone: N/A." not in got
+    assert "Jane Roe lives in Leeds. Mother's maiden name: ." in got  # joined to a stated fact, it stays
+    assert "Mother's maiden name: Stewart." in [w.text for w in windows(text.replace("name: .", "name: Stewart."))]
+    assert [w.text for w in windows("Mother's maiden name: .")] == ["Mother's maiden name: ."]
