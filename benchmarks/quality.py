@@ -101,22 +101,28 @@ def hard_negatives(embedder: Any, forget: list[dict[str, Any]], easy: list[str])
     return out
 
 
-def _top_negatives(guard: Any, forget: list[dict[str, Any]], hard: list[str], scores: np.ndarray) -> dict[str, int]:
+def _top_negatives(guard: Any, forget: list[dict[str, Any]], hard: list[str], scores: np.ndarray) -> dict[str, Any]:
     """What the perturbed answers that set guard's 1% point are: for each at or above it, whether guard's
     strongest finding covers under 80% of the text (a part restated, the changed fact elsewhere), whether
-    it is the verbatim layer's, and whether the answer it perturbs has several sentences."""
+    it is the verbatim layer's, whether the answer it perturbs has several sentences, and whether the finding
+    names another forget10 answer than that one (TOFU has rows whose perturbed answers rework another
+    question's answer: ``another_item`` lists them as [perturbed answer's index, item flagged])."""
     from guard.guard import leak_score
 
     at = float(np.quantile(scores, 0.99, method="higher"))
     rows = [k for k in range(len(hard)) if scores[k] >= at]
     owner = [n for n, r in enumerate(forget) for _ in r["perturbed_answer"]]
-    out = {"at_or_above_1pct_threshold": len(rows), "strongest_span_under_80pct": 0, "verbatim": 0,
-           "from_multi_sentence_answers": 0}
+    out: dict[str, Any] = {"at_or_above_1pct_threshold": len(rows), "strongest_span_under_80pct": 0, "verbatim": 0,
+                           "from_multi_sentence_answers": 0}
+    another: list[list[Any]] = []
     for k, verdict in zip(rows, guard.check_batch([hard[k] for k in rows])):
         f = max([*verdict.findings, verdict.near_miss] if verdict.near_miss else verdict.findings, key=leak_score)
         out["strongest_span_under_80pct"] += (f.end - f.start) < 0.8 * len(hard[k])
         out["verbatim"] += f.matcher.value == "verbatim"
         out["from_multi_sentence_answers"] += len(sentences(forget[owner[k]]["answer"])) > 1
+        if f.item_id != f"forget-{owner[k]}":
+            another.append([int(k), f.item_id])
+    out["another_item"] = another
     return out
 
 
@@ -214,7 +220,8 @@ def table(result: dict[str, Any]) -> str:
     lines += ["", f"Of the {top['at_or_above_1pct_threshold']} perturbed answers at or above guard's 1% threshold, "
               f"{top['strongest_span_under_80pct']} are flagged on a span under 80% of the text (a part restated, the "
               f"changed fact elsewhere; {top['verbatim']} by the verbatim layer), and {top['from_multi_sentence_answers']} "
-              "perturb an answer of several sentences."]
+              f"perturb an answer of several sentences; {len(top.get('another_item', []))} are flagged as another "
+              "forget10 answer than the one they perturb."]
     c = result["concepts"]["guard"]
     lines += ["", "| concepts (20 TOFU authors, 5 examples each) | caught at 1% false blocks | at 5% | AUROC |",
               "|---|---|---|---|", f"| guard | {c['caught_at_1pct']:.3f} | {c['caught_at_5pct']:.3f} | {c['auroc']:.3f} |"]

@@ -27,8 +27,11 @@ MIN_WINDOW_WORDS = 4
 # record of a form: an indexed one matched other people's filled-in field at cosine 0.75-1.0. A window made
 # only of such fields is dropped like a short one. A field: a label of 1-4 words, a colon, then explicitly
 # nothing (a null marker, a stop); "and then said:" or "he said:-" before a quotation is not one.
-_EMPTY_FIELD = re.compile(r"[^\W\d_][\w'’-]*(?:[ \t]+[\w'’-]+){0,3}:(?:(?:[ \t]+(?:-+|–|—)|[ \t]*(?:n/?a|none|null|unknown))[ \t]*[.;,]?|[ \t]*[.;,])",
-                          re.I)
+_EMPTY_FIELD = re.compile(
+    r"[^\W\d_][\w'’-]*(?:[ \t]+[\w'’-]+){0,3}:"  # the label
+    r"(?:(?:[ \t]+(?:-+|–|—)|[ \t]*(?:n/?a|none|null|unknown))[ \t]*[.;,]?|[ \t]*[.;,])",  # no value
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def windows(text: str, *, sizes: Sequence[int] = (1, 2, 3)) -> list[Window]:
     """
     spans = units(text)
     seen: set[tuple[int, int]] = set()
-    out: list[tuple[Window, int]] = []  # with its word count
+    out: list[tuple[Window, bool]] = []  # with whether it says something on its own
     for size in sizes:
         for i in range(len(spans) - size + 1):
             start, end = spans[i][0], spans[i + size - 1][1]
@@ -109,8 +112,8 @@ def windows(text: str, *, sizes: Sequence[int] = (1, 2, 3)) -> list[Window]:
                 continue
             seen.add((start, end))
             empty = all(_EMPTY_FIELD.fullmatch(text[s:e]) for s, e in spans[i : i + size])
-            out.append((Window(start, end, text[start:end], size), 0 if empty else words))
-    informative = [w for w, words in out if words >= MIN_WINDOW_WORDS]
+            out.append((Window(start, end, text[start:end], size), words >= MIN_WINDOW_WORDS and not empty))
+    informative = [w for w, says in out if says]
     return informative or [w for w, _ in out]
 
 
