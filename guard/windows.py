@@ -100,6 +100,7 @@ def windows(text: str, *, sizes: Sequence[int] = (1, 2, 3)) -> list[Window]:
         ['One two.', 'Three.', 'One two. Three.']
     """
     spans = units(text)
+    empty = [bool(_EMPTY_FIELD.fullmatch(text, s, e)) for s, e in spans]
     seen: set[tuple[int, int]] = set()
     out: list[tuple[Window, bool]] = []  # with whether it says something on its own
     for size in sizes:
@@ -111,8 +112,8 @@ def windows(text: str, *, sizes: Sequence[int] = (1, 2, 3)) -> list[Window]:
             if size > 1 and words > MAX_WINDOW_WORDS:
                 continue
             seen.add((start, end))
-            empty = all(_EMPTY_FIELD.fullmatch(text[s:e]) for s, e in spans[i : i + size])
-            out.append((Window(start, end, text[start:end], size), words >= MIN_WINDOW_WORDS and not empty))
+            says = words >= MIN_WINDOW_WORDS and not all(empty[i : i + size])
+            out.append((Window(start, end, text[start:end], size), says))
     informative = [w for w, says in out if says]
     return informative or [w for w, _ in out]
 

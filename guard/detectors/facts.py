@@ -14,15 +14,16 @@ ever goes down, so thresholds calibrated on cosine still bound the false-block r
 
 Names get the same check (`terms`): the proper nouns of a window, words capitalized inside a sentence
 ("living in Spain", "the Science Fiction genre") and at its start when the next word is capitalized too
-("Hsiao Yun-Hwa was", not "Winning the"). A pair
-conflicts on names when the item window names something the candidate never mentions *and* the candidate
-names something the whole item never mentions, in any case or position ("France" became "Spain";
-"Contemporary Romance" became "Science Fiction"); a word that differs only in its last letters counts as
-the same name ("Nigeria", "Nigerian"). Dropping a name is not a conflict (a partial leak), nor is
+("Hsiao Yun-Hwa was", not "Winning the"). A pair conflicts on names when the item window names
+something the candidate never mentions *and* the candidate names something the whole item never
+mentions, in any case or position ("France" became "Spain"; "Contemporary Romance" became "Science
+Fiction"); a word that differs only in its last letters ("Nigeria", "Nigerian") or by a misspelling
+("Seoul", "Seol") counts as the same name. Dropping a name is not a conflict (a partial leak), nor is
 adding one (context), and a candidate that states one of the item window's numbers or dates has no names
 conflict with it ("treated at another clinic in 2019" still says when). Text whose words are mostly
-capitalized (titles, ALL CAPS) has no names: case says nothing there. Names need the window's original text: they are read from the item text an index keeps,
-and are skipped for items indexed without it and for decoded views of a candidate.
+capitalized (titles, ALL CAPS) has no names: case says nothing there. Names need the window's original
+text: they are read from the item text an index keeps, and are skipped for items indexed without it and
+for decoded views of a candidate.
 
 Tuned on TOFU ``tofu__retain_perturbed.json`` (other authors than the forget10 set it is measured on);
 see ``python -m benchmarks quality``. Two rules of the names check (a sentence's first word needs a

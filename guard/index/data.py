@@ -121,18 +121,20 @@ class Index:
     def window_names(self, row: int) -> facts.Names | None:
         """The names in content window ``row`` and every word of its item (`guard.detectors.facts.terms`,
         `~guard.detectors.facts.words`), read from the kept item text on first use; None without it."""
-        found: dict[int, Any] = self._cached("names_by_row", dict)
+        found: dict[int, facts.Names | None] = self._cached("names_by_row", dict)
         if row not in found:
-            text = self.window_texts[row] if row < len(self.window_texts) else None
-            if text is None:
-                found[row] = None
-            else:
-                owner = int(self.arrays["window_item"][row])
-                vocab: dict[int, frozenset[str]] = self._cached("words_by_item", dict)
-                if owner not in vocab:
-                    vocab[owner] = facts.words(self.items[owner]["text"])
-                found[row] = (facts.terms(text), vocab[owner])  # the item side reads its whole text's words
+            found[row] = self._window_names(row)
         return found[row]
+
+    def _window_names(self, row: int) -> facts.Names | None:
+        text = self.window_texts[row] if row < len(self.window_texts) else None
+        if text is None:
+            return None
+        owner = int(self.arrays["window_item"][row])
+        vocab: dict[int, frozenset[str]] = self._cached("words_by_item", dict)
+        if owner not in vocab:
+            vocab[owner] = facts.words(self.items[owner]["text"])
+        return facts.terms(text), vocab[owner]  # the item side reads its whole text's words
 
     def position(self, item_id: str) -> int | None:
         return next((i for i, it in enumerate(self.items) if it["id"] == item_id), None)
