@@ -13,9 +13,12 @@
 2. Concepts. Each of the 20 forget10 authors is a concept with 5 of their answers as examples; positives:
    the paraphrases of their other 15 answers (300); negatives: the 1,800 held-out retain90 answers. The
    name anchors (`guard.detectors.names`) were chosen with retain90's first 20 authors as concepts.
-3. Translations. Tatoeba: English sentences indexed; positives: their German, Spanish, French, Russian,
-   Chinese and Japanese translations; negatives: translations of other (non-indexed) sentences of the same
-   language. Guard built with the bundled MiniLM, and with USE multilingual v3 (`guard.multilingual`).
+3. Translations. Tatoeba: the first 100 English sentences of each language's file indexed (600); positives:
+   their German, Spanish, French, Russian, Chinese and Japanese translations; negatives: the translations of
+   the file's other 900 sentences, less those whose English original is indexed or is blocked in English by
+   guard with the bundled MiniLM (a paraphrase of an indexed sentence; the figure with every negative kept
+   is reported beside it). Guard built with the bundled MiniLM, and with USE multilingual v3
+   (`guard.multilingual`).
 4. Cost. ``Guard.check`` p50/p95 on 40 texts against the forget10 index (20 Sherlock Holmes passages of
    200 words, 20 TOFU paraphrase + perturbed pairs, which come near items and so reach the second stage),
    guard whole against the first stage alone, embedding cache off.
@@ -149,33 +152,49 @@ def _tatoeba(data: Path, code: str) -> tuple[list[str], list[str]]:
     return eng, other
 
 
-def translations(data: Path, embedders: dict[str, Any]) -> dict[str, Any]:
+def translations(data: Path, embedders: dict[str, Any], english: Any) -> dict[str, Any]:
+    """``english``: the bundled English embedder, which judges the negatives' English originals (below)."""
     from guard.guard import Guard
     from guard.index import build_index
 
     indexed: list[str] = []
+    rest: dict[str, list[tuple[str, str]]] = {}
     pairs: dict[str, tuple[list[str], list[str]]] = {}
     for lang, code in LANGUAGES.items():
         eng, other = _tatoeba(data, code)
         indexed += eng[:_PER_LANGUAGE]
-        pairs[lang] = (other[:_PER_LANGUAGE], other[_PER_LANGUAGE : 2 * _PER_LANGUAGE])
-    english = set(indexed)
-    for lang, code in LANGUAGES.items():  # a negative must not translate an indexed sentence
-        eng, other = _tatoeba(data, code)
-        keep = [o for e, o in zip(eng[_PER_LANGUAGE : 2 * _PER_LANGUAGE], other[_PER_LANGUAGE : 2 * _PER_LANGUAGE]) if e not in english]
-        pairs[lang] = (pairs[lang][0], keep)
-    out: dict[str, Any] = {"data": "Tatoeba", "indexed_english": len(indexed), "per_language": _PER_LANGUAGE}
+        pairs[lang] = (other[:_PER_LANGUAGE], [])
+        rest[lang] = list(zip(eng[_PER_LANGUAGE:], other[_PER_LANGUAGE:]))
+    # Negatives: the translations of every other sentence in the file, except those whose English original is
+    # indexed (they are positives), and, for the headline figure, those whose English original guard blocks in
+    # English (a paraphrase of an indexed sentence: "We live in a very complicated world." for the indexed "We
+    # live in a complicated world."): blocking their translation is the guard working, not a false block.
+    english_guard = Guard(build_index(content_items(indexed, "en"), english), english)
+    out: dict[str, Any] = {"data": "Tatoeba", "indexed_english": len(indexed), "per_language": _PER_LANGUAGE,
+                           "negatives": {}, "dropped_indexed_english": {}, "dropped_flagged_in_english": {}}
+    every: dict[str, list[str]] = {}
+    seen = set(indexed)
+    for lang in LANGUAGES:
+        keep = [(e, o) for e, o in rest[lang] if e not in seen]
+        blocked = verdict_scores(english_guard, [e for e, _ in keep])[1]
+        every[lang] = [o for _, o in keep]
+        pairs[lang] = (pairs[lang][0], [o for (_, o), b in zip(keep, blocked) if not b])
+        out["dropped_indexed_english"][lang] = len(rest[lang]) - len(keep)
+        out["dropped_flagged_in_english"][lang] = int(blocked.sum())
+        out["negatives"][lang] = len(pairs[lang][1])
     for name, embedder in embedders.items():
         _log(f"  translations with {name}...")
         guard = Guard(build_index(content_items(indexed, "en"), embedder), embedder)
-        rows, allp, alln = {}, [], []
+        rows, allp, alln, alle = {}, [], [], []
         for lang, (pos, neg) in pairs.items():
             p, n = verdict_scores(guard, pos)[0], verdict_scores(guard, neg)[0]
             rows[lang] = round(tpr_at_fpr(p, n, 0.01)[0], 4)
             allp.append(p)
             alln.append(n)
+            alle.append(verdict_scores(guard, every[lang])[0])
         rows["all"] = round(tpr_at_fpr(np.concatenate(allp), np.concatenate(alln), 0.01)[0], 4)
-        out[name] = {"caught_at_1pct": rows}
+        out[name] = {"caught_at_1pct": rows, "caught_at_1pct_every_negative": round(
+            tpr_at_fpr(np.concatenate(allp), np.concatenate(alle), 0.01)[0], 4)}
     return out
 
 
@@ -227,10 +246,15 @@ def table(result: dict[str, Any]) -> str:
               "|---|---|---|---|", f"| guard | {c['caught_at_1pct']:.3f} | {c['caught_at_5pct']:.3f} | {c['auroc']:.3f} |"]
     t = result["translations"]
     langs = [*LANGUAGES, "all"]
-    lines += ["", "| translations (Tatoeba), caught at 1% false blocks | " + " | ".join(langs) + " |",
-              "|---|" + "---|" * len(langs)]
-    for name in (k for k in t if isinstance(t[k], dict)):
-        lines.append(f"| guard, {name} | " + " | ".join(f"{t[name]['caught_at_1pct'][lang]:.3f}" for lang in langs) + " |")
+    lines += ["", "| translations (Tatoeba), caught at 1% false blocks | " + " | ".join(langs) + " | all, every negative |",
+              "|---|" + "---|" * (len(langs) + 1)]
+    for name in (k for k in t if isinstance(t[k], dict) and "caught_at_1pct" in t[k]):
+        lines.append(f"| guard, {name} | " + " | ".join(f"{t[name]['caught_at_1pct'][lang]:.3f}" for lang in langs)
+                     + f" | {t[name]['caught_at_1pct_every_negative']:.3f} |")
+    dropped = sum(t["dropped_flagged_in_english"].values())
+    lines += ["", f"Negatives: {sum(t['negatives'].values())} translations of non-indexed sentences; {dropped} more were "
+              "left out because guard blocks their English original in English (a paraphrase of an indexed sentence), "
+              "and the last column keeps them."]
     k = result["cost"]
     lines += ["", f"Check cost: p50 {k[GUARD]['p50_ms']} ms for guard, {k[CORE]['p50_ms']} ms for the first stage alone "
               f"(ratio {k['ratio_p50']}); on the {k['near_items']['texts']} texts that come near an item (TOFU paraphrase + "
@@ -254,7 +278,7 @@ def run(data: Path, *args: str) -> dict[str, Any]:
         _log("concepts...")
         result["concepts"] = concepts(minilm, forget, held_out)
         _log("translations...")
-        result["translations"] = translations(data, {"all-MiniLM-L6-v2": minilm, "use-multilingual-v3": use})
+        result["translations"] = translations(data, {"all-MiniLM-L6-v2": minilm, "use-multilingual-v3": use}, minilm)
     finally:
         minilm.save()
         use.save()
