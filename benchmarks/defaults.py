@@ -4,7 +4,10 @@ Index: the 400 TOFU forget10 answers (content) and four TOFU forget10 authors as
 and five answers each). Benign calibration text, none of which is used as a negative in the engine
 benchmark's headline figure: STS-B *train* sentences, Gutenberg passages (Alice, Frankenstein), and
 the answers of the first half of TOFU retain90's authors. Thresholds at 1% false blocks in all
-(`guard.calibrate.joint_thresholds`: the matchers share the budget). Calibrated with the second stage
+(`guard.calibrate.joint_thresholds`: the matchers share the budget). The translation check's threshold
+(`guard.detectors.translation`) blocks 1% of benign text in other languages: the Tatoeba sentences of
+Italian, Dutch, Polish, Portuguese, Turkish and Arabic (6,000; languages no other benchmark reads), and
+1% of the English benign set read in the multilingual space (`read_through`), whichever is higher. Calibrated with the second stage
 (`guard.rerank`) off: it only lowers scores, so these thresholds bound false blocks with it on.
 
     python -m benchmarks defaults [--data ../shared/data]
@@ -15,8 +18,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from benchmarks import data as D
 from benchmarks.common import content_items, write_result
+from guard.index import ann
 
 
 def concept_items(forget: list[dict[str, Any]], authors: int = 4) -> list[Any]:
@@ -38,8 +44,36 @@ def benign_texts(data: Path) -> list[str]:
     return sts + books + retain
 
 
+# Tatoeba languages that no other benchmark reads (quality and attacks read de, es, fr, ru, zh, ja)
+FOREIGN = ("ita", "nld", "pol", "por", "tur", "ara")
+
+
+def foreign_texts(data: Path) -> list[str]:
+    """Benign text in other languages, for the translation check's threshold: Tatoeba sentences."""
+    folder = data / "tatoeba"
+    return [t for code in FOREIGN for t in (folder / f"tatoeba.{code}-eng.{code}").read_text(encoding="utf-8").splitlines()]
+
+
+def read_through(guard: Any, texts: list[str]) -> np.ndarray:
+    """Each text's highest cosine to a content window in the translation check's multilingual space, as if
+    every window of it were in another language: the benign text in other languages here is everyday
+    sentences, far from TOFU answers, while the English benign set holds other TOFU authors' answers, which
+    a translated answer would resemble."""
+    from guard.normalize import canonical
+    from guard.windows import windows
+
+    per_text = [[w.text for w in windows(canonical(t).text)] for t in texts]
+    vectors = guard.translator.embed([w for ws in per_text for w in ws], progress=True)
+    found, _ = ann.search(guard.index.translated(guard.translator), vectors, 1)
+    out, at = np.zeros(len(texts), np.float32), 0
+    for n, ws in enumerate(per_text):
+        out[n] = found[at : at + len(ws), 0].max() if ws else 0.0
+        at += len(ws)
+    return out
+
+
 def run(data: Path) -> dict[str, Any]:
-    from guard.calibrate import benign_scores, joint_thresholds
+    from guard.calibrate import FLOORS, benign_scores, joint_thresholds, threshold_at
     from guard.embedding import load_embedder
     from guard.guard import Guard
     from guard.index import build_index
@@ -50,12 +84,20 @@ def run(data: Path) -> dict[str, Any]:
     # The second stage (guard.rerank) only lowers scores, so thresholds set without it bound false blocks with
     # it; and it was trained on TOFU retain answers that are part of this benign set, so scores with it
     # here would be in-sample (too low) and the thresholds too eager.
-    guard = Guard(build_index(items, embedder, progress=True), embedder, rerank=False)
+    # The translation check is off for the English thresholds and gets its own from text in other languages.
+    index = build_index(items, embedder, progress=True)
+    guard = Guard(index, embedder, rerank=False, translations=False)
     texts = benign_texts(data)
     scores = benign_scores(guard, texts, progress=True)
-    thresholds = {m: round(t, 4) for m, t in joint_thresholds(scores, 0.01).items()}
-    result = {"benign_texts": len(texts), "fpr": 0.01, "thresholds": thresholds,
-              "quantiles": {m: {q: round(float(__import__("numpy").quantile(s, q)), 4) for q in (0.5, 0.9, 0.99, 0.999)}
+    thresholds = {m: round(t, 4) for m, t in joint_thresholds(scores, 0.01).items() if m != "translation"}
+    foreign = foreign_texts(data)
+    checking = Guard(index, embedder, rerank=False, translations=True)
+    scores["translation"] = benign_scores(checking, foreign, progress=True)["translation"]
+    scores["translation, English benign text read in the multilingual space"] = read_through(checking, texts)
+    thresholds["translation"] = round(max(FLOORS["translation"], *(
+        threshold_at(scores[k], 0.01) for k in scores if k.startswith("translation"))), 4)
+    result = {"benign_texts": len(texts), "foreign_benign_texts": len(foreign), "fpr": 0.01, "thresholds": thresholds,
+              "quantiles": {m: {q: round(float(np.quantile(s, q)), 4) for q in (0.5, 0.9, 0.99, 0.999)}
                             for m, s in scores.items()}}
     path = write_result("defaults", result)
     print(f"wrote {path}: {thresholds}")

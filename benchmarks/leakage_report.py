@@ -91,11 +91,13 @@ def summary(a: dict[str, Any] | None, m: dict[str, Any] | None, s: dict[str, Any
                 f"{_pct(d['leak_rate'])} of attacked texts through and blocks {_pct(d['false_blocks_benign'])} of "
                 "benign text."]
         q = _load("quality")
-        use = (q or {}).get("translations", {}).get("use-multilingual-v3")
-        if use:
-            out += ["", f"Translations need an index built with the multilingual embedder (`embedder: use-multilingual-v3`): "
-                    f"it catches {_pct(use['caught_at_1pct']['all'])} of Tatoeba translations at 1% false blocks "
-                    "(`python -m benchmarks quality`); the bundled MiniLM reads English only."]
+        tr = (q or {}).get("translations", {})
+        shipped, alone = tr.get("all-MiniLM-L6-v2 + translation check"), tr.get("all-MiniLM-L6-v2 alone")
+        if shipped and alone:
+            out += ["", "Translations: guard checks windows in another language again with USE multilingual v3 (the "
+                    f"translation check); on Tatoeba it catches {_pct(shipped['caught_at_1pct']['all'])} of translations "
+                    f"at 1% false blocks, the bundled MiniLM alone {_pct(alone['caught_at_1pct']['all'])} "
+                    "(`python -m benchmarks quality`)."]
         lat = a["latency"]
         out += ["", "Check latency per text (p50): " + ", ".join(f"{k} {v['p50_ms']:.1f} ms" for k, v in lat.items()) + "."]
     out.append("")

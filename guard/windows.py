@@ -12,9 +12,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace, or at a newline.
-_BOUNDARY = re.compile(r"""(?<=[.!?。！？])(["'”’)\]]*)\s+|\n+""")
-_WORD = re.compile(r"\S+")
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace, at a Chinese or
+# Japanese full stop (。！？, which no space follows), or at a newline.
+_BOUNDARY = re.compile(r"""(?<=[.!?])(["'”’)\]]*)\s+|(?<=[。！？])([」』”’)\]]*)\s*|\n+""")
+# Chinese and Japanese write no spaces: two of their characters count as one word (about what one says).
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]{{1,2}}|[^\s{_CJK}]+")
 _ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "prof.", "e.g.", "i.e.", "vs.", "etc."})
 
 MAX_UNIT_WORDS = 40  # a longer sentence is split into chunks of this many words...
@@ -49,7 +52,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        end = m.end(1) if m.group(1) is not None else m.start()
+        closing = 1 if m.group(1) is not None else 2 if m.group(2) is not None else 0
+        end = m.end(closing) if closing else m.start()
         if "\n" not in m.group() and _ends_with_abbreviation(text, m.start()):
             continue
         _append_trimmed(text, start, end, spans)

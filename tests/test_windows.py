@@ -54,3 +54,12 @@ def test_fields_with_no_value_are_dropped_unless_nothing_else_is_there() -> None
     assert "Jane Roe lives in Leeds. Mother's maiden name: ." in got  # joined to a stated fact, it stays
     assert "Mother's maiden name: Stewart." in [w.text for w in windows(text.replace("name: .", "name: Stewart."))]
     assert [w.text for w in windows("Mother's maiden name: .")] == ["Mother's maiden name: ."]
+
+
+def test_chinese_and_japanese_sentences_end_at_their_full_stop_and_count_their_characters() -> None:
+    text = "北部施設の発射コードは青い封筒にある。次の文です。Then English."
+    assert [text[s:e] for s, e in sentences(text)] == ["北部施設の発射コードは青い封筒にある。", "次の文です。", "Then English."]
+    # two characters count as one word: the first sentence (18 characters) is long enough to stand alone
+    assert "北部施設の発射コードは青い封筒にある。" in [w.text for w in windows(text)]
+    quoted = "「こんにちは。」と彼は言った。"
+    assert [quoted[s:e] for s, e in sentences(quoted)] == ["「こんにちは。」", "と彼は言った。"]

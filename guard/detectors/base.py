@@ -20,12 +20,17 @@ class Candidate:
         views: ``views[0]`` is the canonical text; the rest are decodings (base64, reversed...).
         windows: ``(view position, window)`` pairs, the windows that were embedded.
         vectors: shape ``(len(windows), dim)``, float32, unit rows, in the order of ``windows``.
+        foreign: positions in ``windows`` of those that read as another language than English (only when
+            the guard checks translations: `guard.detectors.translation`).
+        foreign_vectors: their vectors in the multilingual embedder's space, in the order of ``foreign``.
     """
 
     text: str
     views: tuple[View, ...]
     windows: tuple[tuple[int, Window], ...]
     vectors: np.ndarray
+    foreign: tuple[int, ...] = ()
+    foreign_vectors: np.ndarray | None = None
 
     def window_span(self, position: int) -> tuple[int, int, str]:
         """Original span and view label of window number ``position``."""

@@ -16,9 +16,10 @@ import numpy as np
 
 from guard.detectors import facts
 from guard.detectors.verbatim import VerbatimLayer
+from guard.embedding import Embedder
 from guard.exceptions import EmbedderMismatchError, GuardIndexError
 from guard.index import ann, store
-from guard.normalize import NORMALIZATION_VERSION
+from guard.normalize import NORMALIZATION_VERSION, canonical
 from guard.types import Action
 
 # 1% false blocks in all (matchers sharing the budget) on ~4,500 benign texts (STS-B train, two Gutenberg books, half of TOFU retain90) against
@@ -27,7 +28,8 @@ from guard.types import Action
 # blocks with it on. `guard calibrate` replaces them with figures for your own index.
 # concept_margin is a design choice, not calibrated: how much closer to the concept than to an allowed
 # near-miss a window must be.
-DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.747, "concept": 0.620, "concept_margin": 0.03}
+DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.747, "concept": 0.620, "translation": 0.728,
+                                        "concept_margin": 0.03}
 DEFAULT_THRESHOLDS_SOURCE = "python -m benchmarks defaults"
 
 _ARRAYS = {
@@ -135,6 +137,19 @@ class Index:
         if owner not in vocab:
             vocab[owner] = facts.words(self.items[owner]["text"])
         return facts.terms(text), vocab[owner]  # the item side reads its whole text's words
+
+    def translated(self, embedder: Embedder) -> Any:
+        """A FAISS structure over the content windows embedded by ``embedder`` (the translation check's
+        multilingual one), built from the kept item texts on first use; windows without text never match."""
+        return self._cached(f"translated:{embedder.name}", lambda: self._translated(embedder))
+
+    def _translated(self, embedder: Embedder) -> Any:
+        texts = self.window_texts
+        rows = [r for r, t in enumerate(texts) if t]
+        vectors = np.zeros((len(texts), embedder.dim), np.float32)
+        if rows:
+            vectors[rows] = embedder.embed([canonical(str(texts[r])).text for r in rows])
+        return ann.new("flat", embedder.dim, vectors)
 
     def position(self, item_id: str) -> int | None:
         return next((i for i, it in enumerate(self.items) if it["id"] == item_id), None)

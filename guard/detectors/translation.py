@@ -1,0 +1,94 @@
+"""Translation detector: windows in another language against the content windows, in a multilingual space.
+
+The bundled MiniLM reads English only: a forbidden English sentence rendered in German or Chinese lands far
+from the original. Windows that read as another language (`foreign`: mostly non-Latin letters, or Latin
+text made of another language's common words) are embedded a second time with a multilingual embedder
+(USE multilingual v3, `guard.multilingual`) and searched among the content windows embedded the same way.
+English windows never reach it: on English text the multilingual embedder is blunter than MiniLM, and
+they are MiniLM's. Concepts are not covered (only content items' windows are translated).
+
+The score is the cosine in the multilingual space (clipped to [0, 1]), against its own threshold
+(``translation``), calibrated like the others on benign text in other languages.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from guard.detectors.base import Candidate, window_findings
+from guard.index import ann
+from guard.types import Finding, Matcher
+
+TOP_K = 4
+# Latin-script languages the multilingual embedder reads (USE multilingual v3 also reads ar, ja, ko, ru, th,
+# zh, zh-TW: non-Latin scripts, recognised by their letters).
+LATIN_LANGUAGES = ("de", "es", "fr", "it", "nl", "pl", "pt", "tr")
+_COMMON = 300  # a language's most common words (wordfreq) stand for it
+_MIN_SHARE = 0.2  # of a window's words: another language's common words (and not English ones)
+
+
+@functools.lru_cache(maxsize=1)
+def _common_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    from wordfreq import top_n_list
+
+    english = frozenset(top_n_list("en", _COMMON))
+    return english, {lang: frozenset(top_n_list(lang, _COMMON)) - english for lang in LATIN_LANGUAGES}
+
+
+def foreign(text: str) -> bool:
+    """True when ``text`` (a window of the canonical view) reads as a language other than English.
+
+    Half or more of its letters outside the Latin script, or at least ``_MIN_SHARE`` of its words common
+    in one of `LATIN_LANGUAGES` and not in English, and more of those than of common English words.
+    """
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    if sum(ord(c) > 0x24F for c in letters) * 2 >= len(letters):  # beyond Latin Extended-B
+        return True
+    words = _words(text)
+    english, others = _common_words()
+    ours = sum(w in english for w in words)
+    theirs = max(sum(w in common for w in words) for common in others.values())
+    return theirs >= _MIN_SHARE * len(words) and theirs > ours
+
+
+def _words(text: str) -> list[str]:
+    """Lowercased words: whitespace tokens stripped of punctuation, without addresses, numbers or paths
+    ("armyspy.com" is no Portuguese "com"); "didn't" and "tae-ho" stay one word."""
+    out = []
+    for token in text.lower().split():
+        token = token.strip(_PUNCTUATION)
+        if token and not any(c.isdigit() or c in "@./:\\" for c in token):
+            out.append(token)
+    return out
+
+
+_PUNCTUATION = "\"'“”‘’«»„()[]{}<>,;:!?¡¿.…-–—*_"
+
+
+def detect(
+    index: Any,
+    window_items: np.ndarray,
+    candidate: Candidate,
+    foreign_windows: Sequence[int],
+    vectors: np.ndarray,
+    item_meta: list[tuple[str, str]],
+    threshold: float,
+) -> list[Finding]:
+    """Findings for the candidate's windows ``foreign_windows`` (positions in ``candidate.windows``), whose
+    multilingual vectors are ``vectors``, against ``index`` (the content windows' multilingual vectors)."""
+    if not len(foreign_windows):
+        return []
+    scores, rows = ann.search(index, vectors, TOP_K)
+    best: dict[tuple[int, int], tuple[float, int]] = {}
+    for k, w in enumerate(foreign_windows):
+        for score, row in zip(scores[k].tolist(), rows[k].tolist()):
+            key = (w, int(window_items[row]))
+            if row >= 0 and (key not in best or score > best[key][0]):
+                best[key] = (score, row)
+    return window_findings(best, candidate, item_meta, threshold, Matcher.TRANSLATION)

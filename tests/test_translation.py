@@ -1,0 +1,93 @@
+"""The translation check: windows in another language, embedded again with USE multilingual v3."""
+
+from __future__ import annotations
+
+import pytest
+
+from guard import Guard, Matcher
+from guard.calibrate import calibrate
+from guard.detectors.translation import foreign
+from guard.embedding import load_embedder
+from guard.index import build_index
+from guard.policy import Item
+
+SECRET = "The launch code for the northern facility is kept in a blue envelope in the director's safe."
+RECORD = "Jane Roe was born in Lisbon in 1961 and worked as a marine biologist for thirty years."
+GERMAN = "Der Startcode für die nördliche Anlage liegt in einem blauen Umschlag im Safe des Direktors."
+SPANISH = "Jane Roe nació en Lisboa en 1961 y trabajó como bióloga marina durante treinta años."
+FRENCH = "Le code de lancement de l'installation nord est conservé dans une enveloppe bleue dans le coffre du directeur."
+JAPANESE = "北部施設の発射コードは、所長の金庫の青い封筒に保管されている。"
+BENIGN_GERMAN = "Ich gehe heute Abend mit meinen Freunden ins Kino, und danach essen wir Pizza."
+
+
+@pytest.mark.parametrize("text", [GERMAN, SPANISH, FRENCH, JAPANESE, "Мы живём в сложном мире.", "Wij leven in een ingewikkelde wereld."])
+def test_text_in_another_language_reads_as_foreign(text: str) -> None:
+    assert foreign(text.lower())
+
+
+@pytest.mark.parametrize("text", [
+    SECRET, RECORD, "Tom didn't kill Mary.", "Don't avoid my question.", "Tae-ho Park is male.",
+    "Email: mariehamanova@armyspy.com. Phone: +299 84 23 30.",  # "com" is Portuguese, an address is not
+    "Jаne Rоe wаs bоrn in Lisbоn.",  # Cyrillic homoglyphs in English words: canonical() folds them anyway
+    "1961 - 2024", "",
+])
+def test_english_and_records_do_not(text: str) -> None:
+    assert not foreign(text.lower())
+
+
+@pytest.fixture(scope="module")
+def guard() -> Guard:
+    embedder = load_embedder()
+    index = build_index([Item("secret", "content", text=SECRET), Item("jane", "content", text=RECORD)], embedder)
+    return Guard(index, embedder, rerank=False)
+
+
+@pytest.mark.parametrize(("text", "item"), [(GERMAN, "secret"), (SPANISH, "jane"), (FRENCH, "secret")])
+def test_a_translation_of_forbidden_text_is_blocked_and_named(guard: Guard, text: str, item: str) -> None:
+    checked = f"Hier ist die Antwort, die Sie wollten. {text}"
+    verdict = guard.check(checked)
+    assert not verdict.allowed
+    hit = verdict.findings[0]
+    assert (hit.item_id, hit.matcher) == (item, Matcher.TRANSLATION)
+    assert text[:12] in checked[hit.start : hit.end]  # the span points at the translation in the text
+
+
+def test_a_sentence_in_chinese_or_japanese_is_a_window_of_its_own(guard: Guard) -> None:
+    # no space follows 。 and a sentence of characters is no single "word" too short to keep: the Japanese
+    # sentence is checked alone, not only inside a window with the German one (USE reads Japanese weakly: the
+    # score, not the verdict, is what this shows)
+    checked = f"Hier ist die Antwort, die Sie wollten. {JAPANESE}"
+    found = [f for f in guard.evidence([checked])[0] if f.matcher is Matcher.TRANSLATION]
+    assert any(checked[f.start : f.end] == JAPANESE for f in found)
+
+
+def test_benign_text_in_another_language_passes(guard: Guard) -> None:
+    verdict = guard.check(BENIGN_GERMAN)
+    assert verdict.allowed, verdict
+    assert verdict.near_miss is not None and verdict.near_miss.matcher is Matcher.TRANSLATION
+
+
+def test_english_text_never_reaches_the_translation_check(guard: Guard) -> None:
+    evidence = guard.evidence([SECRET, "The launch code for the north site sits in a blue envelope in the boss's safe."])
+    assert all(f.matcher is not Matcher.TRANSLATION for found in evidence for f in found)
+
+
+def test_without_the_check_a_translation_gets_through(guard: Guard) -> None:
+    plain = Guard(guard.index, guard.embedder, rerank=False, translations=False)
+    assert plain.translator is None
+    assert plain.check(GERMAN).allowed  # the English embedder alone does not read German: the gap it closes
+
+
+def test_an_index_without_its_texts_has_no_translation_check() -> None:
+    embedder = load_embedder()
+    index = build_index([Item("secret", "content", text=SECRET)], embedder, keep_text=False)
+    assert Guard(index, embedder, rerank=False).translator is None
+
+
+def test_calibrating_on_english_text_keeps_the_translation_threshold(guard: Guard) -> None:
+    index = build_index([Item("secret", "content", text=SECRET)], guard.embedder)
+    before = index.thresholds["translation"]
+    benign = [f"Plain English sentence number {n} about the weather, trains and gardens." for n in range(120)]
+    record = calibrate(Guard(index, guard.embedder, rerank=False), benign, fpr=0.01)
+    assert record["thresholds"]["translation"] == before  # English text found nothing for it to learn from
+    assert index.thresholds["translation"] == before
