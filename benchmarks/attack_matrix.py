@@ -16,8 +16,9 @@ translation (the sentence's de/es/fr/ru/zh/ja rendering), splitting (12-word pie
 sentences), framing (the text after a SHIELD jailbreak template).
 
 Benign text: TOFU retain90 answers (of authors 91-180, never used to calibrate or train anything), 100-word
-passages of the three other books, STS-B sentences, Tatoeba translations of non-indexed sentences, the
-jailbreak templates followed by a benign passage. Every system's
+passages of the three other books, STS-B sentences, translations of non-indexed sentences (Tatoeba,
+stsb_multi_mt) less those whose English original guard blocks in English (a paraphrase of an indexed
+sentence), the jailbreak templates followed by a benign passage. Every system's
 threshold is set to block at most 1% of one half of that benign text; its false blocks are then reported on
 the other half and on hard negatives (TOFU perturbed answers: same shape, another fact; other people's
 records). Leak rate = share of attacked texts scoring under the threshold.
@@ -165,8 +166,15 @@ def _shares_text(passage: str, blob: str, span: int = 40) -> bool:
     return any(q[i : i + span] in blob for i in range(0, max(1, len(q) - span), span // 2))
 
 
-def benign(data: Path, sizes: dict[str, int], indexed: set[str], seed: int = 1) -> tuple[list[str], dict[str, list[str]]]:
-    """(benign texts, hard negatives by kind). Nothing here is indexed."""
+def benign(data: Path, sizes: dict[str, int], indexed: set[str], seed: int = 1,
+           restates: Callable[[list[str]], list[bool]] | None = None) -> tuple[list[str], dict[str, list[str]]]:
+    """(benign texts, hard negatives by kind). Nothing here is indexed.
+
+    ``restates``: which English sentences restate an indexed one (guard's verdict in English); their
+    translations are left out of the benign text (STS-B repeats its sentences: "Ein Mann spielt Gitarre und
+    singt." renders "A man plays guitar and sings", a paraphrase of the indexed "A man is singing and
+    playing a guitar.").
+    """
     rng = random.Random(seed)
     # retain90 authors 91-180: never used to calibrate the default thresholds or to train the second stage
     retain = [r["answer"] for r in D.tofu_retain(data)][1800:]
@@ -174,7 +182,9 @@ def benign(data: Path, sizes: dict[str, int], indexed: set[str], seed: int = 1) 
     blob = _plain("\n".join(indexed))
     books = [p for b in ("pride", "sherlock", "dracula") for p in D.book_passages(data, b) if not _shares_text(p, blob)]
     stsb = [t for t in D.stsb_sentences(data, "dev") if t not in indexed]  # the test split is stsb_multi_mt's
-    foreign = [o for _, e, o in translation_pairs(data, sizes["translation"], skip=sizes["translation"]) if e not in indexed]
+    others = [(e, o) for _, e, o in translation_pairs(data, sizes["translation"], skip=sizes["translation"]) if e not in indexed]
+    restated = restates([e for e, _ in others]) if restates else [False] * len(others)
+    foreign = [o for (_, o), r in zip(others, restated) if not r]
     templates = jailbreak_templates(data)
     framed = [f"{t}\n\nSure, here it is:\n\n{rng.choice(books)}" for t in templates]
     texts = [t for t in rng.sample(retain, sizes["retain"]) + rng.sample(books, sizes["other_books"]) + rng.sample(stsb, sizes["stsb"])
@@ -463,17 +473,25 @@ def run(data: Path, *args: str) -> dict[str, Any]:
             p.unlink()
     items, units, pairs = forbidden(data, sizes)
     indexed = {t for _, t in items}
-    benign_texts, hard = benign(data, sizes, indexed)
-    filler = D.stsb_sentences(data, "train")[:2000]
-    case_list = cases(units, pairs, filler, jailbreak_templates(data))
-    log(f"attacks: {len(items)} forbidden items, {len(units)} attacked units, {len(case_list)} attacked texts, "
-        f"{len(benign_texts)} benign and {sum(map(len, hard.values()))} hard-negative texts")
     embedder = DiskCachedEmbedder(load_embedder())
     texts = [t for _, t in items]
     name = "attacks-quick" if quick else "attacks"
     log("building guard's index...")
     index = build_index([Item(k, "content", text=t) for k, t in items], embedder, progress=True)
     embedder.save()
+    english = Guard(index, embedder, translations=False)
+    restated: list[bool] = []
+
+    def restates(sentences: list[str]) -> list[bool]:
+        verdicts = [not v.allowed for v in english.check_batch(sentences)]
+        restated.extend(verdicts)
+        return verdicts
+
+    benign_texts, hard = benign(data, sizes, indexed, restates=restates)
+    filler = D.stsb_sentences(data, "train")[:2000]
+    case_list = cases(units, pairs, filler, jailbreak_templates(data))
+    log(f"attacks: {len(items)} forbidden items, {len(units)} attacked units, {len(case_list)} attacked texts, "
+        f"{len(benign_texts)} benign and {sum(map(len, hard.values()))} hard-negative texts")
     cosine = WindowCosine(texts, embedder)
     if "--latency-only" in args:  # rerun only the timing (e.g. on a quiet machine), keep the rest
         result = json.loads((RESULTS / f"{name}.json").read_text())
@@ -481,6 +499,7 @@ def run(data: Path, *args: str) -> dict[str, Any]:
             result.pop(key, None)
     else:
         result = score_all(items, units, case_list, benign_texts, hard, sizes, index, embedder, cosine)
+        result["benign_translations_left_out"] = {"restating_an_indexed_sentence": sum(restated), "of": len(restated)}
     previous = RESULTS / f"{name}.json"
     if "--keep-latency" in args and previous.exists():  # re-evaluate cached scores, keep the earlier timing
         result["latency"] = json.loads(previous.read_text())["latency"]

@@ -5,10 +5,12 @@ and five answers each). Benign calibration text, none of which is used as a nega
 benchmark's headline figure: STS-B *train* sentences, Gutenberg passages (Alice, Frankenstein), and
 the answers of the first half of TOFU retain90's authors. Thresholds at 1% false blocks in all
 (`guard.calibrate.joint_thresholds`: the matchers share the budget). The translation check's threshold
-(`guard.detectors.translation`) blocks 1% of benign text in other languages: the Tatoeba sentences of
-Italian, Dutch, Polish, Portuguese, Turkish and Arabic (6,000; languages no other benchmark reads), and
-1% of the English benign set read in the multilingual space (`read_through`), whichever is higher. Calibrated with the second stage
-(`guard.rerank`) off: it only lowers scores, so these thresholds bound false blocks with it on.
+(`guard.detectors.translation`) is the higher of two 1% points: benign text in other languages against an
+index of its own kind (Tatoeba sentences in Italian, Dutch, Polish, Portuguese, Turkish and Arabic, which
+no other benchmark reads, against 600 other Tatoeba English sentences: `translation_benign`), and the
+English benign set above read in the multilingual space against the TOFU index (`read_through`).
+Calibrated with the second stage (`guard.rerank`) off: it only lowers scores, so these thresholds bound
+false blocks with it on.
 
     python -m benchmarks defaults [--data ../shared/data]
 """
@@ -46,12 +48,38 @@ def benign_texts(data: Path) -> list[str]:
 
 # Tatoeba languages that no other benchmark reads (quality and attacks read de, es, fr, ru, zh, ja)
 FOREIGN = ("ita", "nld", "pol", "por", "tur", "ara")
+_INDEXED = 100  # English sentences of each file in the everyday-sentence index
 
 
-def foreign_texts(data: Path) -> list[str]:
-    """Benign text in other languages, for the translation check's threshold: Tatoeba sentences."""
-    folder = data / "tatoeba"
-    return [t for code in FOREIGN for t in (folder / f"tatoeba.{code}-eng.{code}").read_text(encoding="utf-8").splitlines()]
+def everyday(data: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """An index of everyday English sentences (the first 100 of each `FOREIGN` Tatoeba file) and the other
+    sentences of those files as (English, translation) pairs, those whose English is indexed left out."""
+    indexed: list[str] = []
+    rest: list[tuple[str, str]] = []
+    for code in FOREIGN:
+        folder = data / "tatoeba"
+        eng = (folder / f"tatoeba.{code}-eng.eng").read_text(encoding="utf-8").splitlines()
+        other = (folder / f"tatoeba.{code}-eng.{code}").read_text(encoding="utf-8").splitlines()
+        indexed += eng[:_INDEXED]
+        rest += list(zip(eng[_INDEXED:], other[_INDEXED:]))
+    seen = set(indexed)
+    return indexed, [(e, o) for e, o in rest if e not in seen]
+
+
+def translation_benign(data: Path, embedder: Any) -> np.ndarray:
+    """Translation scores of benign text in other languages against an index in the same domain: Tatoeba
+    translations against other Tatoeba sentences (short everyday sentences, where the multilingual space
+    puts unrelated sentences closest), less those whose English original guard blocks in English (a
+    paraphrase of an indexed sentence is no benign text)."""
+    from guard.calibrate import benign_scores
+    from guard.guard import Guard
+    from guard.index import build_index
+
+    indexed, pairs = everyday(data)
+    guard = Guard(build_index(content_items(indexed, "en"), embedder), embedder, rerank=False, translations=True)
+    blocked = [not v.allowed for v in guard.check_batch([e for e, _ in pairs])]
+    benign = [o for (_, o), b in zip(pairs, blocked) if not b]
+    return benign_scores(guard, benign, progress=True)["translation"]
 
 
 def read_through(guard: Any, texts: list[str]) -> np.ndarray:
@@ -90,13 +118,13 @@ def run(data: Path) -> dict[str, Any]:
     texts = benign_texts(data)
     scores = benign_scores(guard, texts, progress=True)
     thresholds = {m: round(t, 4) for m, t in joint_thresholds(scores, 0.01).items() if m != "translation"}
-    foreign = foreign_texts(data)
     checking = Guard(index, embedder, rerank=False, translations=True)
-    scores["translation"] = benign_scores(checking, foreign, progress=True)["translation"]
+    scores["translation"] = translation_benign(data, embedder)
     scores["translation, English benign text read in the multilingual space"] = read_through(checking, texts)
     thresholds["translation"] = round(max(FLOORS["translation"], *(
         threshold_at(scores[k], 0.01) for k in scores if k.startswith("translation"))), 4)
-    result = {"benign_texts": len(texts), "foreign_benign_texts": len(foreign), "fpr": 0.01, "thresholds": thresholds,
+    result = {"benign_texts": len(texts), "foreign_benign_texts": len(scores["translation"]), "fpr": 0.01,
+              "thresholds": thresholds,
               "quantiles": {m: {q: round(float(np.quantile(s, q)), 4) for q in (0.5, 0.9, 0.99, 0.999)}
                             for m, s in scores.items()}}
     path = write_result("defaults", result)

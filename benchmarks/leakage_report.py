@@ -41,9 +41,9 @@ def risks(a: dict[str, Any] | None, m: dict[str, Any] | None) -> str:
                                         "text for either matcher at this operating point)"}
         out += [f"- {name.replace('_', ' ')}: {_pct(rate)} of attacked texts pass{notes.get(name, '')}"
                 for name, rate in worst if rate > 0]
-    out += ["- meaning carried in another language when the index uses the bundled English-only MiniLM (a "
-            "multilingual index helps, see above), and single facts said in new words: a birth date or one "
-            "address alone carries too little text to match;",
+    out += ["- meaning carried in another language that the translation check reads weakly (Japanese above "
+            "all) or not at all, and single facts said in new words: a birth date or one address alone "
+            "carries too little text to match;",
             "- content the policy never listed, encodings guard does not decode (it reads base64, hex, URL "
             "encoding, rot13 and reversed text, two layers deep), and a leak the user reassembles from many "
             "innocuous answers."]

@@ -46,7 +46,8 @@ def test_check_text_and_jsonl_in_a_real_process(demo_index: Path, tmp_path: Path
     out = guard("check", "--index", str(demo_index), "--jsonl", str(DEMO / "examples.jsonl"))
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
-    assert len(rows) == 11 and all("label" in r for r in rows)
+    examples = [line for line in (DEMO / "examples.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == len(examples) == 14 and all("label" in r for r in rows)
     assert [r["allowed"] for r in rows] == [r["label"] in ("benign", "allowed near-miss") for r in rows]
 
 
