@@ -143,6 +143,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 # --- index ----------------------------------------------------------------------------------------
 def _cmd_build(args: argparse.Namespace) -> int:
+    from guard.detectors import translation
     from guard.embedding import DEFAULT_EMBEDDER, MULTILINGUAL_EMBEDDER, load_embedder
     from guard.index import build_index
     from guard.policy import load_policy
@@ -153,8 +154,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.pq and args.ann != "ivf":
         raise GuardError("--pq needs --ann ivf (product quantization compresses an IVF index)")
     params = {"pq": args.pq} if args.pq else None
-    index = build_index(policy.items, load_embedder(spec), ann_kind=args.ann, ann_params=params, progress=not args.quiet,
-                        keep_text=not args.no_text)
+    embedder = load_embedder(spec)
+    # the translation check's vectors are embedded now, not on the first text in another language a guard sees
+    checks = translation.by_default(embedder.name, not args.no_text)
+    index = build_index(policy.items, embedder, ann_kind=args.ann, ann_params=params, progress=not args.quiet,
+                        keep_text=not args.no_text, translator=load_embedder(MULTILINGUAL_EMBEDDER) if checks else None)
     folder = index.save(args.out)
     _print({"index": str(args.out), "version": folder.name, **index.counts()})
     return 0
@@ -172,7 +176,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
     else:
         items = list(load_policy(args.items).items)
     guard = Guard.load(args.index)
-    add_items(guard.index, items, guard.embedder)
+    add_items(guard.index, items, guard.embedder, translator=guard.translator)
     folder = guard.index.save(args.index)
     _print({"added": [it.id for it in items], "version": folder.name, **guard.index.counts()})
     return 0

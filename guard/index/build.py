@@ -18,7 +18,7 @@ from guard.detectors.concept import ROLE_ALLOW, ROLE_DESCRIPTION, ROLE_EXAMPLE
 from guard.detectors.verbatim import VerbatimLayer
 from guard.embedding import Embedder
 from guard.exceptions import GuardIndexError
-from guard.index.data import Index
+from guard.index.data import Index, translation_text
 from guard.normalize import canonical
 from guard.policy import Item
 from guard.windows import windows
@@ -63,27 +63,45 @@ def _rows(item: Item, keep_text: bool = True) -> _Rows:
     return rows
 
 
-def add_items(index: Index, items: Sequence[Item], embedder: Embedder, *, progress: bool = False) -> None:
-    """Embed ``items`` and add them to ``index`` (in memory; call `Index.save` to persist)."""
+def add_items(index: Index, items: Sequence[Item], embedder: Embedder, *, progress: bool = False,
+              translator: Embedder | None = None) -> None:
+    """Embed ``items`` and add them to ``index`` (in memory; call `Index.save` to persist).
+
+    ``translator``: the translation check's embedder (`guard.Guard.translator`). An index that keeps that
+    check's vectors gets the new windows' too; without it they are dropped and embedded again on first use.
+    """
     taken = [it.id for it in items if index.position(it.id) is not None]
     if taken:
         raise GuardIndexError(f"the index already has item(s) {', '.join(map(repr, taken))}; remove them first")
     all_rows = [_rows(it, index.manifest.get("keep_text", True)) for it in items]
     texts = [t for r in all_rows for t in r.texts]
     vectors = embedder.embed(texts, progress=progress) if texts else np.zeros((0, index.dim), np.float32)
-    entries, at = [], 0
+    translated = _translated(index, items, all_rows, translator, progress)
+    entries, at, done = [], 0, 0
     for r in all_rows:
         vec, at = vectors[at : at + len(r.texts)], at + len(r.texts)
         content = vec[: len(r.spans)]
-        entries.append((r.item, {
+        parts = {
             "window_span": np.array(r.spans, np.int32).reshape(-1, 2),
             "vectors": content,
             "concept_role": np.array(r.roles, np.int8),
             "concept_vectors": vec[len(r.spans):],
             "ngram_hash": r.ngrams,
             "item_length": np.array([r.length], np.int32),
-        }))  # fmt: skip
+        }  # fmt: skip
+        if translated is not None:
+            parts["translated"], done = translated[done : done + len(r.spans)], done + len(r.spans)
+        entries.append((r.item, parts))
     index.extend(entries)
+
+
+def _translated(index: Index, items: Sequence[Item], rows: list[_Rows], translator: Embedder | None,
+                progress: bool) -> np.ndarray | None:
+    """The new content windows in the translation check's space, when ``index`` keeps that space's vectors."""
+    if translator is None or index.manifest.get("translations", {}).get("embedder") != translator.name:
+        return None
+    texts = [translation_text(it.text[s:e]) for it, r in zip(items, rows) for s, e in r.spans]
+    return translator.embed(texts, progress=progress) if texts else np.zeros((0, translator.dim), np.float32)
 
 
 def build_index(
@@ -94,14 +112,19 @@ def build_index(
     ann_params: dict[str, Any] | None = None,
     progress: bool = False,
     keep_text: bool = True,
+    translator: Embedder | None = None,
 ) -> Index:
     """A new in-memory index of ``items``; `Index.save` writes it.
 
     ``keep_text``: store each content item's text in ``items.json`` so the second stage (`guard.rerank`)
     can read item windows. False keeps the forbidden text out of the index, and the second stage off.
+    ``translator``: also embed the content windows for the translation check (`guard.detectors.translation`)
+    now and keep them (else they are embedded on the first window in another language a guard sees).
     """
     index = Index.empty(embedder=embedder.name, dim=embedder.dim, spec=embedder.spec or "default", ann_kind=ann_kind,
                         ann_params=ann_params, keep_text=keep_text)
     add_items(index, items, embedder, progress=progress)
+    if translator is not None and keep_text:
+        index.translated_vectors(translator)
     index.finalize()
     return index

@@ -139,17 +139,28 @@ class Index:
         return facts.terms(text), vocab[owner]  # the item side reads its whole text's words
 
     def translated(self, embedder: Embedder) -> Any:
-        """A FAISS structure over the content windows embedded by ``embedder`` (the translation check's
-        multilingual one), built from the kept item texts on first use; windows without text never match."""
-        return self._cached(f"translated:{embedder.name}", lambda: self._translated(embedder))
+        """A FAISS structure over the content windows in ``embedder``'s space (the translation check's
+        multilingual one): the stored ``translated`` vectors, or built from the kept item texts on first use."""
+        return self._cached(f"translated:{embedder.name}", lambda: ann.new("flat", embedder.dim, self.translated_vectors(embedder)))
 
-    def _translated(self, embedder: Embedder) -> Any:
+    def translated_vectors(self, embedder: Embedder) -> np.ndarray:
+        """Per content window row, its vector in ``embedder``'s space (`translation_text` of the window).
+
+        Stored in ``arrays["translated"]`` (saved with the index, kept up to date by `extend` and `remove`)
+        when the index holds them for this embedder; otherwise embedded now from the kept item texts (with a
+        progress bar on big indexes) and stored. Windows without text get zero vectors: they never match.
+        """
+        stored = self.arrays.get("translated")
+        if stored is not None and self.manifest.get("translations", {}).get("embedder") == embedder.name:
+            return stored
         texts = self.window_texts
         rows = [r for r, t in enumerate(texts) if t]
         vectors = np.zeros((len(texts), embedder.dim), np.float32)
         if rows:
-            vectors[rows] = embedder.embed([canonical(str(texts[r])).text for r in rows])
-        return ann.new("flat", embedder.dim, vectors)
+            vectors[rows] = embedder.embed([translation_text(str(texts[r])) for r in rows], progress=len(rows) > 2000)
+        self.arrays["translated"] = vectors
+        self.manifest["translations"] = {"embedder": embedder.name, "dim": embedder.dim}
+        return vectors
 
     def position(self, item_id: str) -> int | None:
         return next((i for i, it in enumerate(self.items) if it["id"] == item_id), None)
@@ -176,7 +187,8 @@ class Index:
         """Add items with their rows; ``entries`` are ``(item, parts)`` from `guard.index.build.prepare`.
 
         ``parts`` holds one item's arrays without item positions (``window_span``, ``vectors``,
-        ``concept_role``, ``concept_vectors``, ``ngram_hash``, ``item_length``); positions are assigned here.
+        ``concept_role``, ``concept_vectors``, ``ngram_hash``, ``item_length``, and ``translated`` when the
+        index keeps the translation check's vectors); positions are assigned here.
         """
         if not entries:
             return
@@ -202,9 +214,18 @@ class Index:
         a["ngram_item"] = np.concatenate([a["ngram_item"], owners("ngram_hash")])
         a["ngram_hash"] = stacked("ngram_hash", np.uint64, (-1,))
         a["item_length"] = stacked("item_length", np.int32, (-1,))
+        if "translated" in a:  # kept only when every new item brings its own (else embedded again on first use)
+            if all("translated" in p for p in parts):
+                a["translated"] = stacked("translated", np.float32, (-1, a["translated"].shape[1]))
+            else:
+                self._drop_translated()
         if self.ann_index is not None:
             ann.add(self.ann_index, new_vectors)
         self._derived.clear()
+
+    def _drop_translated(self) -> None:
+        self.arrays.pop("translated", None)
+        self.manifest.pop("translations", None)
 
     def remove(self, item_ids: list[str]) -> None:
         """Drop items and all their rows; raise `GuardIndexError` naming any id that is not there."""
@@ -216,11 +237,12 @@ class Index:
         remap = np.full(len(self.items), -1, np.int32)
         remap[keep] = np.arange(len(keep), dtype=np.int32)
         a = self.arrays
-        for owner, rows in (("window_item", ("window_span", "vectors")), ("concept_item", ("concept_role", "concept_vectors")),
-                            ("ngram_item", ("ngram_hash",))):
+        for owner, rows in (("window_item", ("window_span", "vectors", "translated")),
+                            ("concept_item", ("concept_role", "concept_vectors")), ("ngram_item", ("ngram_hash",))):
             mask = remap[a[owner]] >= 0
             for name in rows:
-                a[name] = a[name][mask]
+                if name in a:
+                    a[name] = a[name][mask]
             a[owner] = remap[a[owner][mask]]
         a["item_length"] = a["item_length"][keep]
         self.items = [self.items[p] for p in keep.tolist()]
@@ -278,17 +300,28 @@ class Index:
         try:
             items = json.loads((folder / "items.json").read_text(encoding="utf-8"))
             arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in _ARRAYS}
+            if "translations" in manifest:  # the translation check's vectors (`Index.translated_vectors`)
+                arrays["translated"] = np.load(folder / "translated.npy", allow_pickle=False)
         except (OSError, ValueError) as exc:
             raise GuardIndexError(f"{folder}: cannot read the index ({exc}); the index is corrupt") from None
-        for name, dtype in _ARRAYS.items():
-            if arrays[name].dtype != dtype:
+        for name, dtype in {**_ARRAYS, "translated": np.float32}.items():
+            if name in arrays and arrays[name].dtype != dtype:
                 raise GuardIndexError(f"{folder}: {name}.npy has dtype {arrays[name].dtype}, expected {np.dtype(dtype)}")
+        if "translated" in arrays and arrays["translated"].shape[0] != len(arrays["vectors"]):
+            raise GuardIndexError(f"{folder}: translated.npy has {arrays['translated'].shape[0]} rows for "
+                                  f"{len(arrays['vectors'])} windows; the index is corrupt")
         index = cls(manifest, items, arrays)
         if index.ann_kind == "flat":
             index.ann_index = ann.new("flat", index.dim, arrays["vectors"])
         else:
             index.ann_index = ann.read(folder / "ann.faiss")
         return index
+
+
+def translation_text(window: str) -> str:
+    """What the translation check embeds of a content window: its canonical text (the candidate's windows
+    are cut from the canonical view)."""
+    return canonical(window).text
 
 
 def _check_compatible(manifest: dict[str, Any], embedder: tuple[str, int] | None, folder: Path) -> None:

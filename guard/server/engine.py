@@ -48,7 +48,7 @@ class Engine:
         """Add policy items; enforced from the next request on; returns the new version's name."""
         from guard.index import add_items
 
-        return await self._change(lambda index, embedder: add_items(index, items, embedder))
+        return await self._change(lambda index, guard: add_items(index, items, guard.embedder, translator=guard.translator))
 
     async def remove(self, item_ids: list[str]) -> str:
         return await self._change(lambda index, _: index.remove(item_ids))
@@ -66,7 +66,7 @@ def _changed(guard: Guard, root: Path, change: Callable[[Any, Any], None]) -> tu
     from guard.index import Index
 
     index = Index.load(root, embedder=(guard.embedder.name, guard.embedder.dim), verify=False)
-    change(index, guard.embedder)
+    change(index, guard)
     folder = index.save(root)
     fresh = Index.load(root, embedder=(guard.embedder.name, guard.embedder.dim))
     return Guard(fresh, guard.embedder, max_chars=guard.max_chars), folder.name
