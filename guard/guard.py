@@ -184,13 +184,11 @@ def leak_score(f: Finding) -> float:
 
 def _translator(translations: Embedder | bool | None, possible: bool) -> Embedder | Callable[[], Embedder] | None:
     """The translation check's embedder, or a loader for it (USE loads in seconds: only when needed)."""
-    if isinstance(translations, Embedder) or translations is False:
+    if translations is False or isinstance(translations, Embedder):
         return translations or None
     if translations is True:
         return load_embedder(MULTILINGUAL_EMBEDDER)
-    if translations is None and not possible:
-        return None
-    return lambda: load_embedder(MULTILINGUAL_EMBEDDER)
+    return (lambda: load_embedder(MULTILINGUAL_EMBEDDER)) if possible else None
 
 
 def _reranker(rerank: Rerank | bool) -> Rerank | None:

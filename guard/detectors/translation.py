@@ -8,7 +8,8 @@ English windows never reach it: on English text the multilingual embedder is blu
 they are MiniLM's. Concepts are not covered (only content items' windows are translated).
 
 The score is the cosine in the multilingual space (clipped to [0, 1]), against its own threshold
-(``translation``), calibrated like the others on benign text in other languages.
+(``translation``; the default comes from ``python -m benchmarks defaults``, `guard calibrate` sets it from
+benign text in other languages). No fact, names or second-stage check: they read English.
 """
 
 from __future__ import annotations
