@@ -113,9 +113,7 @@ def translation_pairs(data: Path, per_language: int, skip: int = 0) -> list[tupl
     """(language, english, translation): half from Tatoeba, half from stsb_multi_mt (test split)."""
     out = []
     for lang, code in LANGUAGES.items():
-        folder = data / "tatoeba"
-        eng = (folder / f"tatoeba.{code}-eng.eng").read_text(encoding="utf-8").splitlines()
-        other = (folder / f"tatoeba.{code}-eng.{code}").read_text(encoding="utf-8").splitlines()
+        eng, other = D.tatoeba(data, code)
         half = per_language // 2
         out += [(lang, e, o) for e, o in list(zip(eng, other))[skip : skip + half]]
         en_rows = _stsb_mt(data, "en")

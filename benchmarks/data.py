@@ -72,3 +72,11 @@ def stsb_sentences(data: Path, split: str = "test") -> list[str]:
             out.setdefault(cols[5], None)
             out.setdefault(cols[6], None)
     return list(out)
+
+
+def tatoeba(data: Path, code: str) -> tuple[list[str], list[str]]:
+    """The aligned English and ``code`` ("deu", "jpn", ...) sentences of a Tatoeba file pair."""
+    folder = data / "tatoeba"
+    eng = (folder / f"tatoeba.{code}-eng.eng").read_text(encoding="utf-8").splitlines()
+    other = (folder / f"tatoeba.{code}-eng.{code}").read_text(encoding="utf-8").splitlines()
+    return eng, other

@@ -57,9 +57,7 @@ def everyday(data: Path) -> tuple[list[str], list[tuple[str, str]]]:
     indexed: list[str] = []
     rest: list[tuple[str, str]] = []
     for code in FOREIGN:
-        folder = data / "tatoeba"
-        eng = (folder / f"tatoeba.{code}-eng.eng").read_text(encoding="utf-8").splitlines()
-        other = (folder / f"tatoeba.{code}-eng.{code}").read_text(encoding="utf-8").splitlines()
+        eng, other = D.tatoeba(data, code)
         indexed += eng[:_INDEXED]
         rest += list(zip(eng[_INDEXED:], other[_INDEXED:]))
     seen = set(indexed)

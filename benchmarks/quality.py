@@ -147,13 +147,6 @@ def concepts(embedder: Any, forget: list[dict[str, Any]], negatives: list[str]) 
                                                               "false_blocks": round(float(nb.mean()), 4)}}}
 
 
-def _tatoeba(data: Path, code: str) -> tuple[list[str], list[str]]:
-    folder = data / "tatoeba"
-    eng = (folder / f"tatoeba.{code}-eng.eng").read_text(encoding="utf-8").splitlines()
-    other = (folder / f"tatoeba.{code}-eng.{code}").read_text(encoding="utf-8").splitlines()
-    return eng, other
-
-
 def translations(data: Path, systems: dict[str, tuple[Any, Any]], english: Any) -> dict[str, Any]:
     """``systems``: name -> (the index's embedder, the translation check's embedder or None); ``english``: the
     bundled English embedder, which judges the negatives' English originals (below)."""
@@ -161,12 +154,12 @@ def translations(data: Path, systems: dict[str, tuple[Any, Any]], english: Any) 
     from guard.index import build_index
 
     indexed: list[str] = []
+    positives: dict[str, list[str]] = {}
     rest: dict[str, list[tuple[str, str]]] = {}
-    pairs: dict[str, tuple[list[str], list[str]]] = {}
     for lang, code in LANGUAGES.items():
-        eng, other = _tatoeba(data, code)
+        eng, other = D.tatoeba(data, code)
         indexed += eng[:_PER_LANGUAGE]
-        pairs[lang] = (other[:_PER_LANGUAGE], [])
+        positives[lang] = other[:_PER_LANGUAGE]
         rest[lang] = list(zip(eng[_PER_LANGUAGE:], other[_PER_LANGUAGE:]))
     # Negatives: the translations of every other sentence in the file, except those whose English original is
     # indexed (they are positives), and, for the headline figure, those whose English original guard blocks in
@@ -175,26 +168,27 @@ def translations(data: Path, systems: dict[str, tuple[Any, Any]], english: Any) 
     english_guard = Guard(build_index(content_items(indexed, "en"), english), english)
     out: dict[str, Any] = {"data": "Tatoeba", "indexed_english": len(indexed), "per_language": _PER_LANGUAGE,
                            "negatives": {}, "dropped_indexed_english": {}, "dropped_flagged_in_english": {}}
-    every: dict[str, list[str]] = {}
+    negatives: dict[str, list[str]] = {}  # every one, with (below) which of their English originals guard blocks
+    restated: dict[str, np.ndarray] = {}
     seen = set(indexed)
     for lang in LANGUAGES:
         keep = [(e, o) for e, o in rest[lang] if e not in seen]
-        blocked = verdict_scores(english_guard, [e for e, _ in keep])[1]
-        every[lang] = [o for _, o in keep]
-        pairs[lang] = (pairs[lang][0], [o for (_, o), b in zip(keep, blocked) if not b])
+        restated[lang] = verdict_scores(english_guard, [e for e, _ in keep])[1]
+        negatives[lang] = [o for _, o in keep]
         out["dropped_indexed_english"][lang] = len(rest[lang]) - len(keep)
-        out["dropped_flagged_in_english"][lang] = int(blocked.sum())
-        out["negatives"][lang] = len(pairs[lang][1])
+        out["dropped_flagged_in_english"][lang] = int(restated[lang].sum())
+        out["negatives"][lang] = int((~restated[lang]).sum())
     for name, (embedder, translator) in systems.items():
         _log(f"  translations with {name}...")
         guard = Guard(build_index(content_items(indexed, "en"), embedder), embedder, translations=translator or False)
         rows, allp, alln, alle = {}, [], [], []
-        for lang, (pos, neg) in pairs.items():
-            p, n = verdict_scores(guard, pos)[0], verdict_scores(guard, neg)[0]
+        for lang in LANGUAGES:
+            p, e = verdict_scores(guard, positives[lang])[0], verdict_scores(guard, negatives[lang])[0]
+            n = e[~restated[lang]]
             rows[lang] = round(tpr_at_fpr(p, n, 0.01)[0], 4)
             allp.append(p)
             alln.append(n)
-            alle.append(verdict_scores(guard, every[lang])[0])
+            alle.append(e)
         rows["all"] = round(tpr_at_fpr(np.concatenate(allp), np.concatenate(alln), 0.01)[0], 4)
         out[name] = {"caught_at_1pct": rows, "caught_at_1pct_every_negative": round(
             tpr_at_fpr(np.concatenate(allp), np.concatenate(alle), 0.01)[0], 4)}

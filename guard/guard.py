@@ -147,9 +147,8 @@ class Guard:
                                      window_names=ix.window_names if self.names else None)
             found += concept.detect(a["concept_vectors"], a["concept_item"], a["concept_role"], c, meta,
                                     t["concept"], t["concept_margin"], ix.concept_names)
-        if c.foreign and c.foreign_vectors is not None and self.translator is not None:
-            found += translation.detect(ix.translated(self.translator), a["window_item"], c, c.foreign,
-                                        c.foreign_vectors, meta, t["translation"])
+        if c.foreign and self.translator is not None:
+            found += translation.detect(ix.translated(self.translator), a["window_item"], c, meta, t["translation"])
         return found
 
     def _verdict(self, found: list[Finding], strict: frozenset[str] = frozenset(), margin: float = 0.0) -> Verdict:

@@ -52,8 +52,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        closing = 1 if m.group(1) is not None else 2 if m.group(2) is not None else 0
-        end = m.end(closing) if closing else m.start()
+        end = m.end(m.lastindex) if m.lastindex else m.start()  # after closing quotes; a newline run: before it
         if "\n" not in m.group() and _ends_with_abbreviation(text, m.start()):
             continue
         _append_trimmed(text, start, end, spans)

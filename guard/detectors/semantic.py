@@ -41,13 +41,15 @@ def detect(
     rerank: Rerank | None = None,
     window_texts: Sequence[str | None] = (),
     window_names: Callable[[int], facts.Names | None] | None = None,
+    matcher: Matcher = Matcher.SEMANTIC,
 ) -> list[Finding]:
     """Every (window, item) pair at or above ``threshold`` plus each item's best pair, as findings.
 
     ``window_items[row]`` is the item position of the index's window ``row``; ``window_facts[row]`` its
     facts (an empty sequence skips the fact check); ``window_names(row)`` its names and its item's words
     (`guard.detectors.facts.adjusted`; None: no names check); ``window_texts[row]`` its text, which
-    ``rerank`` reads with the candidate window (no text, or no ``rerank``: no second stage).
+    ``rerank`` reads with the candidate window (no text, or no ``rerank``: no second stage). ``matcher``
+    names the findings (the translation check runs the same search in another space).
     """
     scores, rows = ann.search(index, candidate.vectors, TOP_K)
     best: dict[tuple[int, int], tuple[float, int]] = {}
@@ -65,7 +67,7 @@ def detect(
                 best[key] = (score, row)
     if rerank is not None and len(window_texts):
         _second_stage(best, candidate, rerank, window_texts, RERANK_FROM * threshold)
-    return window_findings(best, candidate, item_meta, threshold, Matcher.SEMANTIC)
+    return window_findings(best, candidate, item_meta, threshold, matcher)
 
 
 def _second_stage(best: dict[tuple[int, int], tuple[float, int]], candidate: Candidate, rerank: Rerank,

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from guard.detectors.base import Candidate, window_findings
-from guard.index import ann
+from guard.detectors import semantic
+from guard.detectors.base import Candidate
 from guard.types import Finding, Matcher
 
-TOP_K = 4
 # Latin-script languages the multilingual embedder reads (USE multilingual v3 also reads ar, ja, ko, ru, th,
 # zh, zh-TW: non-Latin scripts, recognised by their letters).
 LATIN_LANGUAGES = ("de", "es", "fr", "it", "nl", "pl", "pt", "tr")
@@ -81,24 +80,13 @@ def _words(text: str) -> list[str]:
 _PUNCTUATION = "\"'“”‘’«»„()[]{}<>,;:!?¡¿.…-–—*_"
 
 
-def detect(
-    index: Any,
-    window_items: np.ndarray,
-    candidate: Candidate,
-    foreign_windows: Sequence[int],
-    vectors: np.ndarray,
-    item_meta: list[tuple[str, str]],
-    threshold: float,
-) -> list[Finding]:
-    """Findings for the candidate's windows ``foreign_windows`` (positions in ``candidate.windows``), whose
-    multilingual vectors are ``vectors``, against ``index`` (the content windows' multilingual vectors)."""
-    if not len(foreign_windows):
+def detect(index: Any, window_items: np.ndarray, candidate: Candidate, item_meta: list[tuple[str, str]],
+           threshold: float) -> list[Finding]:
+    """Findings for the candidate's windows in another language (``candidate.foreign``, embedded as
+    ``candidate.foreign_vectors``) against ``index``, the content windows in the same multilingual space:
+    the semantic matcher's search, without its English-only checks."""
+    if not candidate.foreign or candidate.foreign_vectors is None:
         return []
-    scores, rows = ann.search(index, vectors, TOP_K)
-    best: dict[tuple[int, int], tuple[float, int]] = {}
-    for k, w in enumerate(foreign_windows):
-        for score, row in zip(scores[k].tolist(), rows[k].tolist()):
-            key = (w, int(window_items[row]))
-            if row >= 0 and (key not in best or score > best[key][0]):
-                best[key] = (score, row)
-    return window_findings(best, candidate, item_meta, threshold, Matcher.TRANSLATION)
+    theirs = replace(candidate, windows=tuple(candidate.windows[k] for k in candidate.foreign),
+                     vectors=candidate.foreign_vectors, foreign=(), foreign_vectors=None)
+    return semantic.detect(index, window_items, theirs, item_meta, threshold, matcher=Matcher.TRANSLATION)

@@ -98,7 +98,7 @@ def add_items(index: Index, items: Sequence[Item], embedder: Embedder, *, progre
 def _translated(index: Index, items: Sequence[Item], rows: list[_Rows], translator: Embedder | None,
                 progress: bool) -> np.ndarray | None:
     """The new content windows in the translation check's space, when ``index`` keeps that space's vectors."""
-    if translator is None or index.manifest.get("translations", {}).get("embedder") != translator.name:
+    if translator is None or not index.keeps_translated(translator):
         return None
     texts = [translation_text(it.text[s:e]) for it, r in zip(items, rows) for s, e in r.spans]
     return translator.embed(texts, progress=progress) if texts else np.zeros((0, translator.dim), np.float32)

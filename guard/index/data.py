@@ -143,6 +143,10 @@ class Index:
         multilingual one): the stored ``translated`` vectors, or built from the kept item texts on first use."""
         return self._cached(f"translated:{embedder.name}", lambda: ann.new("flat", embedder.dim, self.translated_vectors(embedder)))
 
+    def keeps_translated(self, embedder: Embedder) -> bool:
+        """Whether the index holds its content windows' vectors in ``embedder``'s space."""
+        return "translated" in self.arrays and self.manifest.get("translations", {}).get("embedder") == embedder.name
+
     def translated_vectors(self, embedder: Embedder) -> np.ndarray:
         """Per content window row, its vector in ``embedder``'s space (`translation_text` of the window).
 
@@ -150,9 +154,8 @@ class Index:
         when the index holds them for this embedder; otherwise embedded now from the kept item texts (with a
         progress bar on big indexes) and stored. Windows without text get zero vectors: they never match.
         """
-        stored = self.arrays.get("translated")
-        if stored is not None and self.manifest.get("translations", {}).get("embedder") == embedder.name:
-            return stored
+        if self.keeps_translated(embedder):
+            return self.arrays["translated"]
         texts = self.window_texts
         rows = [r for r, t in enumerate(texts) if t]
         vectors = np.zeros((len(texts), embedder.dim), np.float32)
