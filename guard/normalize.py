@@ -26,7 +26,7 @@ import codecs
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -43,7 +43,7 @@ __all__ = [
     "views",
 ]
 
-NORMALIZATION_VERSION = "1"
+NORMALIZATION_VERSION = "2"
 
 MAX_VIEWS = 16  # decodings() never returns more views than this, whatever the nesting
 
@@ -645,11 +645,26 @@ def _deleet_short_token(token: str) -> str:
         j -= 1
     chars = list(token)
     strong = False
-    for part in _TOKEN_PART_RE.finditer(token, i, j):
-        strong |= _deleet_part(token, part.start(), part.end(), chars)
+    for a, b in _latin_parts(token, i, j):
+        strong |= _deleet_part(token, a, b, chars)
     if strong and i == 1 and token[0] == "(" and token[1].isalpha():
         chars[0] = "c"  # "(r4ck" -> "crack"; only with other leet, "(see" stays a parenthesis
     return "".join(chars)
+
+
+def _latin_parts(token: str, i: int, j: int) -> Iterator[tuple[int, int]]:
+    """The parts of token[i:j] that leet is read in: split at separators ("-", ".", "/", ...) and at letters
+    of other scripts. A Chinese or Japanese sentence is one token (no spaces): its digits are numbers
+    ("20代", "6月18号"), not leet, and "！" between two characters is no "i"."""
+    for part in _TOKEN_PART_RE.finditer(token, i, j):
+        start = part.start()
+        for k in range(part.start(), part.end()):
+            if _letter_script(token[k]) == _OTHER:
+                if k > start:
+                    yield start, k
+                start = k + 1
+        if part.end() > start:
+            yield start, part.end()
 
 
 def _deleet_part(token: str, a: int, b: int, chars: list[str]) -> bool:

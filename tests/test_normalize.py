@@ -55,7 +55,7 @@ def by_label(text: str, label: str) -> View:
 
 
 def test_version_and_view_basics() -> None:
-    assert NORMALIZATION_VERSION == "1"
+    assert NORMALIZATION_VERSION == "2"
     v = canonical("Hi there")
     assert v.label == "plain" and v == canonical("Hi there") and v != canonical("Hi")
     assert not v.starts.flags.writeable
@@ -135,6 +135,14 @@ def test_all_caps_and_casefold() -> None:
 def test_leetspeak_is_folded() -> None:
     assert canonical("Th3 qu1ck br0wn f0x").text == "the quick brown fox"
     assert canonical("pa$$w0rd l@zy h!gh k|ll jump$ (r4ck").text == "password lazy high kill jumps crack"
+
+
+def test_leet_is_read_in_latin_words_only() -> None:
+    # A Chinese or Japanese sentence is one token: its numbers and "！" are not leet in a word.
+    assert canonical("今天是６月１８号，也是Muiriel的生日！").text == "今天是6月18号,也是muiriel的生日!"
+    assert canonical("不，我不是！你才是！").text == "不,我不是!你才是!"
+    assert canonical("トムは2時30分に電話すると言った。").text == "トムは2時30分に電話すると言った。"
+    assert canonical("mu1riel的生日").text == "muiriel的生日"  # the Latin part still is
 
 
 @pytest.mark.parametrize(
