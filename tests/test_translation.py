@@ -10,7 +10,7 @@ import pytest
 
 from guard import Guard, Matcher
 from guard.calibrate import calibrate
-from guard.detectors.translation import foreign
+from guard.detectors.translation import as_read, foreign
 from guard.embedding import MULTILINGUAL_EMBEDDER, Embedder, load_embedder
 from guard.index import add_items, build_index
 from guard.policy import Item
@@ -21,6 +21,7 @@ GERMAN = "Der Startcode für die nördliche Anlage liegt in einem blauen Umschla
 SPANISH = "Jane Roe nació en Lisboa en 1961 y trabajó como bióloga marina durante treinta años."
 FRENCH = "Le code de lancement de l'installation nord est conservé dans une enveloppe bleue dans le coffre du directeur."
 JAPANESE = "北部施設の発射コードは、所長の金庫の青い封筒に保管されている。"
+TRADITIONAL = "Jane Roe於1961年出生於里斯本，當了三十年的海洋生物學家。"  # RECORD
 BENIGN_GERMAN = "Ich gehe heute Abend mit meinen Freunden ins Kino, und danach essen wir Pizza."
 
 
@@ -110,6 +111,17 @@ class Counting(Embedder):
         return self.inner.embed_batch(texts)
 
 
+def test_chinese_is_read_in_simplified_characters_and_nothing_else_changes() -> None:
+    assert as_read(TRADITIONAL) == "Jane Roe于1961年出生于里斯本，当了三十年的海洋生物学家。"
+    assert as_read(JAPANESE) == JAPANESE  # kana: Japanese keeps its kanji
+    assert as_read(GERMAN) == GERMAN and as_read("") == ""
+
+
+def test_a_translation_in_traditional_chinese_is_blocked(guard: Guard) -> None:
+    hit = guard.check(TRADITIONAL).findings[0]  # read as written, it scores under the threshold (0.70)
+    assert (hit.item_id, hit.matcher) == ("jane", Matcher.TRANSLATION)
+
+
 def test_the_translation_vectors_are_built_with_the_index_kept_on_disk_and_updated_by_takedowns(tmp_path: Path) -> None:
     embedder, counting = load_embedder(), Counting()
     build_index([Item("secret", "content", text=SECRET)], embedder, translator=counting).save(tmp_path / "ix")
@@ -137,3 +149,14 @@ def test_items_added_without_the_translator_drop_the_kept_vectors_until_next_nee
     assert "translated" not in index.arrays and "translations" not in index.manifest
     assert Guard(index, embedder, rerank=False).check(SPANISH).findings[0].item_id == "jane"  # embedded again
     assert index.arrays["translated"].shape[0] == len(index.arrays["vectors"])
+
+
+def test_kept_vectors_made_another_way_are_embedded_again() -> None:
+    embedder, counting = load_embedder(), Counting()
+    index = build_index([Item("secret", "content", text=SECRET)], embedder, translator=counting)
+    assert index.keeps_translated(counting)
+    index.manifest["translations"]["text"] = "canonical"  # an index from before the vectors were a mean
+    assert not index.keeps_translated(counting)
+    before = counting.embedded
+    assert not Guard(index, embedder, rerank=False, translations=counting).check(GERMAN).allowed
+    assert counting.embedded > before + 1  # the index side again, then the German window

@@ -18,7 +18,7 @@ from guard.detectors.concept import ROLE_ALLOW, ROLE_DESCRIPTION, ROLE_EXAMPLE
 from guard.detectors.verbatim import VerbatimLayer
 from guard.embedding import Embedder
 from guard.exceptions import GuardIndexError
-from guard.index.data import Index, translation_text
+from guard.index.data import Index, embed_translated
 from guard.normalize import canonical
 from guard.policy import Item
 from guard.windows import windows
@@ -100,8 +100,7 @@ def _translated(index: Index, items: Sequence[Item], rows: list[_Rows], translat
     """The new content windows in the translation check's space, when ``index`` keeps that space's vectors."""
     if translator is None or not index.keeps_translated(translator):
         return None
-    texts = [translation_text(it.text[s:e]) for it, r in zip(items, rows) for s, e in r.spans]
-    return translator.embed(texts, progress=progress) if texts else np.zeros((0, translator.dim), np.float32)
+    return embed_translated(translator, [it.text[s:e] for it, r in zip(items, rows) for s, e in r.spans], progress=progress)
 
 
 def build_index(

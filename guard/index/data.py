@@ -7,7 +7,7 @@ Arrays are addressed by *item position* (the item's place in ``items``); removal
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from guard.types import Action
 # blocks with it on. `guard calibrate` replaces them with figures for your own index.
 # concept_margin is a design choice, not calibrated: how much closer to the concept than to an allowed
 # near-miss a window must be.
-DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.747, "concept": 0.620, "translation": 0.728,
+DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.747, "concept": 0.620, "translation": 0.725,
                                         "concept_margin": 0.03}
 DEFAULT_THRESHOLDS_SOURCE = "python -m benchmarks defaults"
 
@@ -145,10 +145,11 @@ class Index:
 
     def keeps_translated(self, embedder: Embedder) -> bool:
         """Whether the index holds its content windows' vectors in ``embedder``'s space."""
-        return "translated" in self.arrays and self.manifest.get("translations", {}).get("embedder") == embedder.name
+        kept = self.manifest.get("translations", {})
+        return "translated" in self.arrays and kept.get("embedder") == embedder.name and kept.get("text") == TRANSLATED_TEXT
 
     def translated_vectors(self, embedder: Embedder) -> np.ndarray:
-        """Per content window row, its vector in ``embedder``'s space (`translation_text` of the window).
+        """Per content window row, its vector in ``embedder``'s space (`embed_translated`).
 
         Stored in ``arrays["translated"]`` (saved with the index, kept up to date by `extend` and `remove`)
         when the index holds them for this embedder; otherwise embedded now from the kept item texts (with a
@@ -160,9 +161,9 @@ class Index:
         rows = [r for r, t in enumerate(texts) if t]
         vectors = np.zeros((len(texts), embedder.dim), np.float32)
         if rows:
-            vectors[rows] = embedder.embed([translation_text(str(texts[r])) for r in rows], progress=len(rows) > 2000)
+            vectors[rows] = embed_translated(embedder, [str(texts[r]) for r in rows], progress=len(rows) > 1000)
         self.arrays["translated"] = vectors
-        self.manifest["translations"] = {"embedder": embedder.name, "dim": embedder.dim}
+        self.manifest["translations"] = {"embedder": embedder.name, "dim": embedder.dim, "text": TRANSLATED_TEXT}
         return vectors
 
     def position(self, item_id: str) -> int | None:
@@ -321,10 +322,21 @@ class Index:
         return index
 
 
-def translation_text(window: str) -> str:
-    """What the translation check embeds of a content window: its canonical text (the candidate's windows
-    are cut from the canonical view)."""
-    return canonical(window).text
+# What `embed_translated` embeds, stored with the vectors: vectors made another way are embedded again.
+TRANSLATED_TEXT = "mean of canonical and as written; Chinese simplified"
+
+
+def embed_translated(embedder: Embedder, windows: Sequence[str], *, progress: bool = False) -> np.ndarray:
+    """The translation check's vectors of content windows (their original text): the normalized mean of the
+    window's canonical text and its text as written (whitespace collapsed), each as the multilingual
+    embedder reads it (`guard.detectors.translation.as_read`). See that module for why both."""
+    from guard.detectors.translation import as_read
+
+    if not windows:
+        return np.zeros((0, embedder.dim), np.float32)
+    texts = [as_read(t) for w in windows for t in (canonical(w).text, " ".join(w.split()))]
+    pairs = embedder.embed(texts, progress=progress).reshape(len(windows), 2, embedder.dim).sum(axis=1)
+    return np.ascontiguousarray(pairs / np.maximum(np.linalg.norm(pairs, axis=1, keepdims=True), 1e-12), np.float32)
 
 
 def _check_compatible(manifest: dict[str, Any], embedder: tuple[str, int] | None, folder: Path) -> None:
