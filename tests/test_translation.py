@@ -25,7 +25,10 @@ TRADITIONAL = "Jane Roe於1961年出生於里斯本，當了三十年的海洋�
 BENIGN_GERMAN = "Ich gehe heute Abend mit meinen Freunden ins Kino, und danach essen wir Pizza."
 
 
-@pytest.mark.parametrize("text", [GERMAN, SPANISH, FRENCH, JAPANESE, "Мы живём в сложном мире.", "Wij leven in een ingewikkelde wereld."])
+@pytest.mark.parametrize("text", [GERMAN, SPANISH, FRENCH, JAPANESE, "Мы живём в сложном мире.", "Wij leven in een ingewikkelde wereld.",
+    "No me puedo mover.",  # "no" and "me" are common in English too: they count for neither
+    "我叫Jack。", "Muiriel现在20岁了。",  # a Chinese character weighs more than a Latin letter
+])
 def test_text_in_another_language_reads_as_foreign(text: str) -> None:
     assert foreign(text.lower())
 
@@ -34,7 +37,7 @@ def test_text_in_another_language_reads_as_foreign(text: str) -> None:
     SECRET, RECORD, "Tom didn't kill Mary.", "Don't avoid my question.", "Tae-ho Park is male.",
     "Email: mariehamanova@armyspy.com. Phone: +299 84 23 30.",  # "com" is Portuguese, an address is not
     "Jаne Rоe wаs bоrn in Lisbоn.",  # Cyrillic homoglyphs in English words: canonical() folds them anyway
-    "1961 - 2024", "",
+    "1961 - 2024", "", "The word 你好 means hello in Chinese.", "No, me neither.",
 ])
 def test_english_and_records_do_not(text: str) -> None:
     assert not foreign(text.lower())
