@@ -116,16 +116,10 @@ def translation_pairs(data: Path, per_language: int, skip: int = 0) -> list[tupl
         eng, other = D.tatoeba(data, code)
         half = per_language // 2
         out += [(lang, e, o) for e, o in list(zip(eng, other))[skip : skip + half]]
-        en_rows = _stsb_mt(data, "en")
-        xx_rows = _stsb_mt(data, lang)
+        en_rows = D.stsb_multi_mt(data, "en")
+        xx_rows = D.stsb_multi_mt(data, lang)
         out += [(lang, e, o) for e, o in list(zip(en_rows, xx_rows))[skip : skip + per_language - half]]
     return out
-
-
-def _stsb_mt(data: Path, lang: str) -> list[str]:
-    """First sentence of each stsb_multi_mt test pair (rows align across languages)."""
-    with (data / "stsb_multi_mt" / f"stsb-{lang}-test.csv").open(encoding="utf-8") as f:
-        return [row[0] for row in csv.reader(f) if row]
 
 
 def forbidden(data: Path, sizes: dict[str, int], seed: int = 0) -> tuple[list[tuple[str, str]], list[Unit], list[tuple[str, str, str]]]:

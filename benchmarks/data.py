@@ -6,6 +6,7 @@ copied into this repository.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -72,6 +73,13 @@ def stsb_sentences(data: Path, split: str = "test") -> list[str]:
             out.setdefault(cols[5], None)
             out.setdefault(cols[6], None)
     return list(out)
+
+
+def stsb_multi_mt(data: Path, lang: str) -> list[str]:
+    """The first sentence of each stsb_multi_mt test pair in ``lang`` ("en", "de", "zh", ...): DeepL
+    translations of the STS-B test split, rows aligned across languages."""
+    with (data / "stsb_multi_mt" / f"stsb-{lang}-test.csv").open(encoding="utf-8") as f:
+        return [row[0] for row in csv.reader(f) if row]
 
 
 def tatoeba(data: Path, code: str) -> tuple[list[str], list[str]]:

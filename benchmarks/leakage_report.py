@@ -93,11 +93,13 @@ def summary(a: dict[str, Any] | None, m: dict[str, Any] | None, s: dict[str, Any
         q = _load("quality")
         tr = (q or {}).get("translations", {})
         shipped, alone = tr.get("all-MiniLM-L6-v2 + translation check"), tr.get("all-MiniLM-L6-v2 alone")
+        mt = (q or {}).get("translations_stsb_multi_mt", {}).get("all-MiniLM-L6-v2 + translation check")
         if shipped and alone:
+            machine = f" and {_pct(mt['caught_at_1pct']['all'])} of stsb_multi_mt's machine translations" if mt else ""
             out += ["", "Translations: guard checks windows in another language again with USE multilingual v3 (the "
-                    f"translation check); on Tatoeba it catches {_pct(shipped['caught_at_1pct']['all'])} of translations "
-                    f"at 1% false blocks, the bundled MiniLM alone {_pct(alone['caught_at_1pct']['all'])} "
-                    "(`python -m benchmarks quality`)."]
+                    f"translation check); it catches {_pct(shipped['caught_at_1pct']['all'])} of Tatoeba's translations"
+                    f"{machine} at 1% false blocks, the bundled MiniLM alone {_pct(alone['caught_at_1pct']['all'])} "
+                    "of Tatoeba's (`python -m benchmarks quality`)."]
         lat = a["latency"]
         out += ["", "Check latency per text (p50): " + ", ".join(f"{k} {v['p50_ms']:.1f} ms" for k, v in lat.items()) + "."]
     out.append("")

@@ -1,6 +1,6 @@
 """Detection quality (issue 6): hard negatives, concepts, translations, and what the second stage costs.
 
-    python -m benchmarks quality [--data ../shared/data]
+    python -m benchmarks quality [--data ../shared/data] [--translations-only]
 
 1. Hard negatives. Index: the 400 TOFU forget10 answers. Positives: their ``paraphrased_answer``. Hard
    negatives: the 2,000 ``perturbed_answer`` (the paraphrase with a fact changed). Easy negatives: the
@@ -20,7 +20,10 @@
    is reported beside it). Guard three ways: an index built with the bundled MiniLM and the translation
    check off; an index built with USE multilingual v3 (`guard.multilingual`); and as shipped, the MiniLM
    index with the translation check (`guard.detectors.translation`: windows in another language embedded
-   again with USE).
+   again with USE). The same on stsb_multi_mt (DeepL translations of the STS-B test split, first sentence
+   of each pair, rows aligned across languages): the first 100 English sentences indexed, their six
+   translations the positives, the translations of the other 1,279 the negatives, by the same rules.
+   ``--translations-only`` reruns this part and keeps the others from the last run.
 4. Cost. ``Guard.check`` p50/p95 on 40 texts against the forget10 index (20 Sherlock Holmes passages of
    200 words, 20 TOFU paraphrase + perturbed pairs, which come near items and so reach the second stage),
    guard whole against the first stage alone, embedding cache off.
@@ -30,7 +33,9 @@ Embeddings are cached in ``benchmarks/.cache`` (see `benchmarks._cache`); a reru
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +43,7 @@ import numpy as np
 
 from benchmarks import data as D
 from benchmarks.baselines import NgramOverlap, PlainCosine
-from benchmarks.common import auroc, content_items, percentiles, tpr_at_fpr, verdict_scores, write_result
+from benchmarks.common import RESULTS, auroc, content_items, percentiles, tpr_at_fpr, verdict_scores, write_result
 from benchmarks.common import log as _log
 from guard.windows import sentences
 
@@ -147,8 +152,10 @@ def concepts(embedder: Any, forget: list[dict[str, Any]], negatives: list[str]) 
                                                               "false_blocks": round(float(nb.mean()), 4)}}}
 
 
-def translations(data: Path, systems: dict[str, tuple[Any, Any]], english: Any) -> dict[str, Any]:
-    """``systems``: name -> (the index's embedder, the translation check's embedder or None); ``english``: the
+def translations(source: str, pairs: Callable[[str], tuple[list[str], list[str]]], systems: dict[str, tuple[Any, Any]],
+                 english: Any) -> dict[str, Any]:
+    """``pairs(lang)``: the aligned English sentences and their translations into ``lang`` in ``source``;
+    ``systems``: name -> (the index's embedder, the translation check's embedder or None); ``english``: the
     bundled English embedder, which judges the negatives' English originals (below)."""
     from guard.guard import Guard
     from guard.index import build_index
@@ -156,9 +163,9 @@ def translations(data: Path, systems: dict[str, tuple[Any, Any]], english: Any) 
     indexed: list[str] = []
     positives: dict[str, list[str]] = {}
     rest: dict[str, list[tuple[str, str]]] = {}
-    for lang, code in LANGUAGES.items():
-        eng, other = D.tatoeba(data, code)
-        indexed += eng[:_PER_LANGUAGE]
+    for lang in LANGUAGES:
+        eng, other = pairs(lang)
+        indexed += [e for e in eng[:_PER_LANGUAGE] if e not in indexed]  # stsb_multi_mt: one English for all
         positives[lang] = other[:_PER_LANGUAGE]
         rest[lang] = list(zip(eng[_PER_LANGUAGE:], other[_PER_LANGUAGE:]))
     # Negatives: the translations of every other sentence in the file, except those whose English original is
@@ -166,7 +173,7 @@ def translations(data: Path, systems: dict[str, tuple[Any, Any]], english: Any) 
     # English (a paraphrase of an indexed sentence: "We live in a very complicated world." for the indexed "We
     # live in a complicated world."): blocking their translation is the guard working, not a false block.
     english_guard = Guard(build_index(content_items(indexed, "en"), english), english)
-    out: dict[str, Any] = {"data": "Tatoeba", "indexed_english": len(indexed), "per_language": _PER_LANGUAGE,
+    out: dict[str, Any] = {"data": source, "indexed_english": len(indexed), "per_language": _PER_LANGUAGE,
                            "negatives": {}, "dropped_indexed_english": {}, "dropped_flagged_in_english": {}}
     negatives: dict[str, list[str]] = {}  # every one, with (below) which of their English originals guard blocks
     restated: dict[str, np.ndarray] = {}
@@ -179,7 +186,7 @@ def translations(data: Path, systems: dict[str, tuple[Any, Any]], english: Any) 
         out["dropped_flagged_in_english"][lang] = int(restated[lang].sum())
         out["negatives"][lang] = int((~restated[lang]).sum())
     for name, (embedder, translator) in systems.items():
-        _log(f"  translations with {name}...")
+        _log(f"  {source} translations with {name}...")
         guard = Guard(build_index(content_items(indexed, "en"), embedder), embedder, translations=translator or False)
         rows, allp, alln, alle = {}, [], [], []
         for lang in LANGUAGES:
@@ -241,17 +248,21 @@ def table(result: dict[str, Any]) -> str:
     c = result["concepts"]["guard"]
     lines += ["", "| concepts (20 TOFU authors, 5 examples each) | caught at 1% false blocks | at 5% | AUROC |",
               "|---|---|---|---|", f"| guard | {c['caught_at_1pct']:.3f} | {c['caught_at_5pct']:.3f} | {c['auroc']:.3f} |"]
-    t = result["translations"]
     langs = [*LANGUAGES, "all"]
-    lines += ["", "| translations (Tatoeba), caught at 1% false blocks | " + " | ".join(langs) + " | all, every negative |",
-              "|---|" + "---|" * (len(langs) + 1)]
-    for name in (k for k in t if isinstance(t[k], dict) and "caught_at_1pct" in t[k]):
-        lines.append(f"| guard, {name} | " + " | ".join(f"{t[name]['caught_at_1pct'][lang]:.3f}" for lang in langs)
-                     + f" | {t[name]['caught_at_1pct_every_negative']:.3f} |")
-    dropped = sum(t["dropped_flagged_in_english"].values())
-    lines += ["", f"Negatives: {sum(t['negatives'].values())} translations of non-indexed sentences; {dropped} more were "
-              "left out because guard blocks their English original in English (a paraphrase of an indexed sentence), "
-              "and the last column keeps them."]
+    for key in ("translations", "translations_stsb_multi_mt"):
+        if key not in result:
+            continue
+        t = result[key]
+        lines += ["", f"| translations ({t['data']}), caught at 1% false blocks | " + " | ".join(langs)
+                  + " | all, every negative |", "|---|" + "---|" * (len(langs) + 1)]
+        for name in (k for k in t if isinstance(t[k], dict) and "caught_at_1pct" in t[k]):
+            lines.append(f"| guard, {name} | " + " | ".join(f"{t[name]['caught_at_1pct'][lang]:.3f}" for lang in langs)
+                         + f" | {t[name]['caught_at_1pct_every_negative']:.3f} |")
+        dropped = sum(t["dropped_flagged_in_english"].values())
+        lines += ["", f"{t['data']}: {t['indexed_english']} English sentences indexed; negatives: "
+                  f"{sum(t['negatives'].values())} translations of non-indexed sentences; {dropped} more were left out "
+                  "because guard blocks their English original in English (a paraphrase of an indexed sentence), and the "
+                  "last column keeps them."]
     k = result["cost"]
     lines += ["", f"Check cost: p50 {k[GUARD]['p50_ms']} ms for guard, {k[CORE]['p50_ms']} ms for the first stage alone "
               f"(ratio {k['ratio_p50']}); on the {k['near_items']['texts']} texts that come near an item (TOFU paraphrase + "
@@ -268,20 +279,29 @@ def run(data: Path, *args: str) -> dict[str, Any]:
     retain = [r["answer"] for r in D.tofu_retain(data)]
     held_out = retain[1800:]  # retain90's last 90 authors: never used to tune anything
     minilm, use = DiskCachedEmbedder(load_embedder()), DiskCachedEmbedder(UniversalSentenceEncoder())
-    result: dict[str, Any] = {"data": "TOFU forget10_perturbed.json, tofu__retain90.json; Tatoeba; Gutenberg"}
+    result: dict[str, Any] = {"data": "TOFU forget10_perturbed.json, tofu__retain90.json; Tatoeba; stsb_multi_mt; Gutenberg"}
+    only_translations = "--translations-only" in args  # keep the other parts of the last run (they do not read them)
+    if only_translations:
+        result.update({k: v for k, v in json.loads((RESULTS / "quality.json").read_text()).items()
+                       if k in ("hard_negatives", "concepts", "cost")})
     try:
-        _log("hard negatives...")
-        result["hard_negatives"] = hard_negatives(minilm, forget, held_out)
-        _log("concepts...")
-        result["concepts"] = concepts(minilm, forget, held_out)
+        if not only_translations:
+            _log("hard negatives...")
+            result["hard_negatives"] = hard_negatives(minilm, forget, held_out)
+            _log("concepts...")
+            result["concepts"] = concepts(minilm, forget, held_out)
         _log("translations...")
-        result["translations"] = translations(data, {"all-MiniLM-L6-v2 alone": (minilm, None), "use-multilingual-v3": (use, None),
-                                                     "all-MiniLM-L6-v2 + translation check": (minilm, use)}, minilm)
+        systems = {"all-MiniLM-L6-v2 alone": (minilm, None), "use-multilingual-v3": (use, None),
+                   "all-MiniLM-L6-v2 + translation check": (minilm, use)}
+        result["translations"] = translations("Tatoeba", lambda lang: D.tatoeba(data, LANGUAGES[lang]), systems, minilm)
+        result["translations_stsb_multi_mt"] = translations(
+            "stsb_multi_mt", lambda lang: (D.stsb_multi_mt(data, "en"), D.stsb_multi_mt(data, lang)), systems, minilm)
     finally:
         minilm.save()
         use.save()
-    _log("cost...")
-    result["cost"] = cost(forget, data)
+    if not only_translations:
+        _log("cost...")
+        result["cost"] = cost(forget, data)
     result["table"] = table(result)
     path = write_result("quality", result)
     print(result["table"])
