@@ -59,9 +59,10 @@ def by_default(index_embedder: str, keep_text: bool) -> bool:
 
 
 def as_read(text: str) -> str:
-    """``text`` as the multilingual embedder reads it: Chinese (Han characters, no kana: Japanese keeps its
-    kanji) in simplified characters; anything else unchanged."""
-    if not any("\u4e00" <= c <= "\u9fff" for c in text) or any("\u3040" <= c <= "\u30ff" for c in text):
+    """``text`` as the multilingual embedder reads it: Chinese (Han characters, no kana or Hangul: Japanese
+    keeps its kanji, Korean its hanja) in simplified characters; anything else unchanged."""
+    if not any("\u4e00" <= c <= "\u9fff" for c in text) or any(
+            "\u3040" <= c <= "\u30ff" or "\uac00" <= c <= "\ud7af" for c in text):
         return text
     return _simplified()(text)
 
