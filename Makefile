@@ -35,7 +35,8 @@ demo: $(STAMP) $(RERANK)
 
 # Serve the embedded SmolLM2 guarded by the demo index on http://127.0.0.1:8000/v1 (admin routes with $(ADMIN_KEY) if set).
 serve: $(STAMP) $(RERANK)
-	test -f build/demo-index/CURRENT || $(VENV)/bin/guard index build indexes/demo/policy.yaml --out build/demo-index
+	$(VENV)/bin/guard index info build/demo-index > /dev/null 2>&1 || { echo "building the demo index (none yet, or one an older guard built)"; \
+		$(VENV)/bin/guard index build indexes/demo/policy.yaml --out build/demo-index; }
 	$(VENV)/bin/guard serve --index build/demo-index --model default --host 127.0.0.1 --port 8000 \
 		$(if $(ADMIN_KEY),--admin-key $(ADMIN_KEY))
 
