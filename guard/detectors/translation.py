@@ -14,12 +14,13 @@ such a window only costs a second embedding, since the threshold is set on Engli
 Foreign windows caught: German 99%, Spanish 96%, French 98%, Italian 95%, Dutch 97%, Portuguese 97%,
 Polish 86%, Turkish 73%, every Russian, Chinese, Japanese, Arabic and Hindi one but one or two.
 
-What the multilingual embedder reads (`as_read`): Chinese in traditional characters converted to simplified
-(OpenCC's table, `opencc-python-reimplemented`): USE reads simplified Chinese better (in development, on Tatoeba's
-Chinese sentences, half of them traditional: 0.52 -> 0.70 caught at 1% false blocks). The content windows are embedded
-twice, their canonical text and their text as written, and the mean kept (`guard.index.data.embed_translated`):
-USE was trained on cased text, and lower-cased English lands further from its translations (in development:
-Tatoeba 0.68 -> 0.71, stsb_multi_mt 0.883 -> 0.887). As shipped: ``python -m benchmarks quality``. The candidate's windows are read once, canonical: case is
+What the multilingual embedder reads (`as_read`): Chinese in traditional characters converted to
+simplified (OpenCC's table, `opencc-python-reimplemented`): USE reads simplified Chinese better (in
+development, on Tatoeba's Chinese sentences, half of them traditional: 0.52 -> 0.70 caught at 1% false
+blocks). The content windows are embedded twice, their canonical text and their text as written, and the
+mean kept (`guard.index.data.embed_translated`): USE was trained on cased text, and lower-cased English
+lands further from its translations (in development: Tatoeba 0.68 -> 0.71, stsb_multi_mt 0.883 -> 0.887;
+as shipped: ``python -m benchmarks quality``). The candidate's windows are read once, canonical: case is
 the writer's to choose, the policy's text is not.
 
 The score is the cosine in the multilingual space (clipped to [0, 1]), against its own threshold
