@@ -112,13 +112,12 @@ def excerpt(text: str, words: int = 100) -> str:
 def translation_pairs(data: Path, per_language: int, skip: int = 0) -> list[tuple[str, str, str]]:
     """(language, english, translation): half from Tatoeba, half from stsb_multi_mt (test split)."""
     out = []
+    en_rows = D.stsb_multi_mt(data, "en")
     for lang, code in LANGUAGES.items():
         eng, other = D.tatoeba(data, code)
         half = per_language // 2
         out += [(lang, e, o) for e, o in list(zip(eng, other))[skip : skip + half]]
-        en_rows = D.stsb_multi_mt(data, "en")
-        xx_rows = D.stsb_multi_mt(data, lang)
-        out += [(lang, e, o) for e, o in list(zip(en_rows, xx_rows))[skip : skip + per_language - half]]
+        out += [(lang, e, o) for e, o in list(zip(en_rows, D.stsb_multi_mt(data, lang)))[skip : skip + per_language - half]]
     return out
 
 

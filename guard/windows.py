@@ -16,7 +16,9 @@ from dataclasses import dataclass
 # Japanese full stop (。！？, which no space follows), or at a newline.
 _BOUNDARY = re.compile(r"""(?<=[.!?])(["'”’)\]]*)\s+|(?<=[。！？])([」』”’)\]]*)\s*|\n+""")
 # Chinese and Japanese write no spaces: two of their characters count as one word (about what one says).
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+KANA = "\u3040-\u30ff"  # character ranges, for [...] classes
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = KANA + HAN
 _WORD = re.compile(rf"[{_CJK}]{{1,2}}|[^\s{_CJK}]+")
 _ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "prof.", "e.g.", "i.e.", "vs.", "etc."})
 

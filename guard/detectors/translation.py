@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -41,6 +42,7 @@ from guard.detectors import semantic
 from guard.detectors.base import Candidate
 from guard.exceptions import DependencyError
 from guard.types import Finding, Matcher
+from guard.windows import HAN, KANA
 
 # Latin-script languages the multilingual embedder reads (USE multilingual v3 also reads ar, ja, ko, ru, th,
 # zh, zh-TW: non-Latin scripts, recognised by their letters).
@@ -48,6 +50,10 @@ LATIN_LANGUAGES = ("de", "es", "fr", "it", "nl", "pl", "pt", "tr")
 _COMMON = 300  # a language's most common words (wordfreq) stand for it
 _MIN_SHARE = 0.2  # of a window's words: another language's common words (and not English ones)
 _CJK_LETTERS = 3  # a Chinese character is a word or half of one; a Latin word is about five letters
+_HANGUL = "\uac00-\ud7af"
+_CJK = re.compile(f"[{KANA}{HAN}{_HANGUL}]")
+_HAN = re.compile(f"[{HAN}]")
+_KANA_OR_HANGUL = re.compile(f"[{KANA}{_HANGUL}]")  # Japanese or Korean: their Han characters are not Chinese
 
 
 def by_default(index_embedder: str, keep_text: bool) -> bool:
@@ -62,8 +68,7 @@ def by_default(index_embedder: str, keep_text: bool) -> bool:
 def as_read(text: str) -> str:
     """``text`` as the multilingual embedder reads it: Chinese (Han characters, no kana or Hangul: Japanese
     keeps its kanji, Korean its hanja) in simplified characters; anything else unchanged."""
-    if not any("\u4e00" <= c <= "\u9fff" for c in text) or any(
-            "\u3040" <= c <= "\u30ff" or "\uac00" <= c <= "\ud7af" for c in text):
+    if not _HAN.search(text) or _KANA_OR_HANGUL.search(text):
         return text
     return _simplified()(text)
 
@@ -107,7 +112,7 @@ def foreign(text: str) -> bool:
             if ord(c) <= 0x24F:  # up to Latin Extended-B
                 latin += 1
             else:
-                other += _CJK_LETTERS if _cjk(c) else 1
+                other += _CJK_LETTERS if _CJK.match(c) else 1
     if not latin + other:
         return False
     if other >= latin:
@@ -119,11 +124,6 @@ def foreign(text: str) -> bool:
         if hits >= need and hits > sum(w in ours for w in words):
             return True
     return False
-
-
-def _cjk(c: str) -> bool:
-    """Han, kana or Hangul."""
-    return "\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af"
 
 
 def _words(text: str) -> list[str]:
