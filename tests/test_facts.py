@@ -8,6 +8,7 @@ import pytest
 
 from guard import Guard, Item, Matcher
 from guard.detectors.facts import CONFLICT_PENALTY, adjusted, conflicts, facts, names_conflict, terms, words
+from guard.detectors.facts import VERSION as facts_version
 from guard.index import Index, build_index
 
 from .conftest import FakeEmbedder
@@ -19,6 +20,14 @@ def test_numbers_and_months_are_normalized() -> None:
     assert facts("on 25 February 1958") == facts("February 25th, 01958") == facts("feb. 25, 1,958")
     assert facts("no facts here, may be later") == frozenset()
     assert facts("in 1958") != facts("in 1962")
+
+
+def test_a_number_inside_a_word_is_an_identifier_and_a_series_number_no_fact() -> None:
+    assert facts("the Whou1985 imprint") != facts("born in 1985")
+    assert facts("the Whou1985 imprint") == facts("WHOU1985")
+    assert facts("R2-D2 and C-3PO") == facts("r2-d2, c-3po") and len(facts("R2-D2 and C-3PO")) == 2
+    assert facts("Dante's Amulet (Coriola, #2)") == frozenset()
+    assert facts("room 3B on the 1950s floor") == facts("3 1950")  # digits first: still a number
 
 
 @pytest.mark.parametrize(
@@ -54,6 +63,21 @@ def test_facts_survive_save_load_and_removal(tmp_path: Path, fake_embedder: Fake
     assert index.window_facts == [facts(BIRTH)]
     index.save(tmp_path / "ix")
     assert Index.load(tmp_path / "ix").window_facts == [facts(BIRTH)]
+
+
+def test_an_index_built_under_older_fact_rules_reads_its_facts_again(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
+    kept = "Published by Whou1985 Press, it won the award in 2001."
+    items = [Item("a", "content", text=kept), Item("b", "content", text=BIRTH)]
+    index = build_index(items, fake_embedder, keep_text=False)
+    index.items[0]["text"] = kept  # one item keeps its text, the other does not
+    index.manifest["facts_version"] = 1
+    index.items[0]["facts"] = [[123, 456]]  # what version 1 stored is not read
+    index.save(tmp_path / "ix")
+    loaded = Index.load(tmp_path / "ix")
+    assert loaded.manifest["facts_version"] == facts_version
+    assert loaded.window_facts == [facts(kept.lower()), frozenset()]  # no text: no fact check (never stale facts)
+    loaded.save(tmp_path / "ix")
+    assert Index.load(tmp_path / "ix").window_facts == [facts(kept.lower()), frozenset()]
 
 
 def test_conflicting_window_scores_the_penalty_below_its_cosine(fake_embedder: FakeEmbedder) -> None:

@@ -8,6 +8,12 @@ pair of windows *conflicts* when the candidate states a fact the item window doe
 window states one the candidate does not: both name a date, and not the same one. A conflicting pair's
 semantic score is its cosine less `CONFLICT_PENALTY`.
 
+A number written inside a word is part of a name, not a number: an identifier ("Whou1985", "B2B", "R2-D2")
+is one fact, the whole word, so "Whou1985" and "born in 1985" share nothing; a number after "#" belongs
+to the title before it ("Dante's Amulet (Coriola, #2)": a series number) and is no fact. Facts are
+stored in the index: `VERSION` names these rules, and an index built under other rules reads its facts
+again from the item text it keeps (`guard.index.Index.load`).
+
 A candidate that states no number at all is left alone (it may be a partial leak, or a paraphrase that
 writes "two" for "2"); so is one that adds a number to all of the item's (a longer answer). The score only
 ever goes down, so thresholds calibrated on cosine still bound the false-block rate.
@@ -51,6 +57,7 @@ from collections.abc import Iterable
 
 from guard.detectors.names import zipf
 
+VERSION = 2  # of what `facts` reads; stored in every index manifest (1: every digit run was a number)
 CONFLICT_PENALTY = 0.25  # below the default semantic threshold for any cosine under ~1.0
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -73,8 +80,21 @@ MIN_STEM = 4  # letters two forms of a name share at least ("Drama", "dramas")
 
 
 def facts(text: str) -> frozenset[int]:
-    """The facts stated in ``text``, as stable 32-bit hashes (numbers and month names)."""
-    found = [_number(m.group()) for m in _NUMBER.finditer(text)]
+    """The facts stated in ``text``, as stable 32-bit hashes (numbers, identifiers and month names)."""
+    found: list[str] = []
+    for m in _NUMBER.finditer(text):
+        before = text[m.start() - 1] if m.start() else ""
+        if before == "#":  # a series or issue number belongs to its title
+            continue
+        if before.isalpha():  # letters then digits: an identifier, the whole word one fact ("whou1985", "r2-d2")
+            start, end = m.start(), m.end()
+            while start and (text[start - 1].isalnum() or text[start - 1] in "-_"):
+                start -= 1
+            while end < len(text) and (text[end].isalnum() or text[end] in "-_"):
+                end += 1
+            found.append("id:" + text[start:end].strip("-_").lower())
+        else:
+            found.append(_number(m.group()))
     found += [f"month:{m.group().lower()[:3]}" for m in _MONTH.finditer(text)]
     return frozenset(_hash(f) for f in found if f)
 

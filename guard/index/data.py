@@ -21,6 +21,7 @@ from guard.exceptions import EmbedderMismatchError, GuardIndexError
 from guard.index import ann, store
 from guard.normalize import NORMALIZATION_VERSION, canonical
 from guard.types import Action
+from guard.windows import windows
 
 # 1% false blocks in all (matchers sharing the budget) on ~4,500 benign texts (STS-B train, two Gutenberg books, half of TOFU retain90) against
 # an index of the 400 TOFU forget10 answers and four authors as concepts: `python -m benchmarks defaults`
@@ -166,6 +167,23 @@ class Index:
         self.manifest["translations"] = {"embedder": embedder.name, "dim": embedder.dim, "text": TRANSLATED_TEXT}
         return vectors
 
+    def _read_facts_again(self) -> None:
+        """Bring the content windows' facts up to this guard's rules (`guard.detectors.facts.VERSION`).
+
+        An index built under other rules reads them again from the item text it keeps; an item without its
+        text gets none (no fact check for it: stale facts could conflict with a candidate's and lower a
+        leak's score). `save` keeps the result.
+        """
+        if self.manifest.get("facts_version", 1) == facts.VERSION:
+            return
+        for it in self.items:
+            if it["kind"] == "content":
+                text = it.get("text")
+                read = [facts.facts(w.text) for w in windows(canonical(text).text)] if isinstance(text, str) else []
+                it["facts"] = facts.encode(read) if len(read) == it["windows"] else [[] for _ in range(it["windows"])]
+        self.manifest["facts_version"] = facts.VERSION
+        self._derived.clear()
+
     def position(self, item_id: str) -> int | None:
         return next((i for i, it in enumerate(self.items) if it["id"] == item_id), None)
 
@@ -177,6 +195,7 @@ class Index:
             "keep_text": keep_text,
             "embedder": {"name": embedder, "dim": dim, "spec": spec},
             "normalization_version": NORMALIZATION_VERSION,
+            "facts_version": facts.VERSION,
             "ann": {"kind": ann_kind, "params": dict(ann_params or {})},
             "thresholds": dict(DEFAULT_THRESHOLDS),
             "calibration": {"source": DEFAULT_THRESHOLDS_SOURCE},
@@ -315,6 +334,7 @@ class Index:
             raise GuardIndexError(f"{folder}: translated.npy has {arrays['translated'].shape[0]} rows for "
                                   f"{len(arrays['vectors'])} windows; the index is corrupt")
         index = cls(manifest, items, arrays)
+        index._read_facts_again()
         if index.ann_kind == "flat":
             index.ann_index = ann.new("flat", index.dim, arrays["vectors"])
         else:

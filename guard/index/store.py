@@ -3,8 +3,8 @@
     DIR/
       CURRENT              the name of the live version, e.g. "v000003" (replaced atomically)
       v000003/
-        manifest.json      format, embedder, normalization version, counts, thresholds, sha256 of each file
-        items.json         ids, kinds, actions, metadata (never the forbidden text)
+        manifest.json      format, embedder, normalization and facts versions, counts, thresholds, sha256 of each file
+        items.json         ids, kinds, actions, metadata, window facts, each content item's text (unless --no-text)
         *.npy              arrays, written with numpy's format and read with allow_pickle=False
         ann.faiss          approximate-search structure (HNSW/IVF indexes only)
 
