@@ -26,8 +26,9 @@ mentions, in any case or position ("France" became "Spain"; "Contemporary Romanc
 Fiction"); a word that differs only in its last letters ("Nigeria", "Nigerian") or by a misspelling
 ("Seoul", "Seol") counts as the same name. Dropping a name is not a conflict (a partial leak), nor is
 adding one (context), and a candidate that states one of the item window's numbers or dates has no names
-conflict with it ("treated at another clinic in 2019" still says when). Text whose words are mostly
-capitalized (titles, ALL CAPS) has no names: case says nothing there. Names need the window's original
+conflict with it ("treated at another clinic in 2019" still says when). Text in title case or ALL CAPS
+(most words capitalized, and no lower-case word but those titles leave lower-case: "of", "the") has no
+names: case says nothing there; a sentence dense with names still has lower-case words of its own. Names need the window's original
 text: they are read from the item text an index keeps, and are skipped for items indexed without it and
 for decoded views of a candidate.
 
@@ -75,6 +76,8 @@ _NOT_NAMES = frozenset((*_MONTHS, "may", "monday", "tuesday", "wednesday", "thur
 _SAME = {"irish": "ireland", "danish": "denmark", "french": "france", "spanish": "spain", "dutch": "netherlands",
          "swiss": "switzerland", "british": "britain", "welsh": "wales", "scottish": "scotland",
          "english": "england", "polish": "poland", "finnish": "finland", "filipino": "philippines"}
+# Words a title leaves lower-case ("The Lord of the Rings", "Wind in the Willows").
+_TITLE_LOWER = frozenset("a an and as at but by for from in into nor of on or over the to upon via vs with".split())
 COMMON_ZIPF = 6.0  # "The", "In", "And": capitalized in titles, never names
 MIN_STEM = 4  # letters two forms of a name share at least ("Drama", "dramas")
 
@@ -128,7 +131,7 @@ def terms(text: str) -> frozenset[str]:
     """The names in ``text``, lower-cased, possessive dropped (see the module docstring)."""
     found = list(_WORD.finditer(text))
     capitalized = [m for m in found if m.group()[0].isupper()]
-    if not found or 2 * len(capitalized) > len(found) + 2:  # title case or ALL CAPS: case says nothing
+    if not found or _title_case(found, capitalized):  # case says nothing
         return frozenset()
     out: set[str] = set()
     starts_run = {a.start() for a, b in zip(found, found[1:])
@@ -144,6 +147,14 @@ def terms(text: str) -> frozenset[str]:
             if part[:1].isupper() and len(word) > 1 and word not in _NOT_NAMES and zipf(word) < COMMON_ZIPF:
                 out.add(_SAME.get(word, word))
     return frozenset(out)
+
+
+def _title_case(found: list[re.Match[str]], capitalized: list[re.Match[str]]) -> bool:
+    """Title case or ALL CAPS: most words capitalized and every lower-case one a word titles leave lower-case.
+    A sentence dense with names still has lower-case words of its own ("Moshe Ben-David received the
+    prestigious Distinguished Author Award in Islamic Literature.")."""
+    return 2 * len(capitalized) > len(found) + 2 and all(
+        m.group()[0].isupper() or m.group().lower() in _TITLE_LOWER for m in found)
 
 
 def words(text: str) -> frozenset[str]:
