@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import openai
 import pytest
 
 from guard.guard import Guard
@@ -81,6 +82,25 @@ def proxy(fake_index: Path, upstream_url: str) -> Iterator[str]:
     settings = Settings(index=fake_index, upstream=upstream_url, admin_key="secret", timeout_s=1.0)
     with serve(create_app(settings, guard=load_fake(fake_index))) as url:
         yield url
+
+
+_opened: list[Any] = []
+
+
+def openai_client(url: str, *, timeout: float = 10) -> openai.OpenAI:
+    """An ``openai.OpenAI`` client of the server at ``url`` (its base URL, without ``/v1``), closed when the test
+    ends: a client left to the garbage collector can have its sockets collected first, and their
+    ResourceWarning lands on whichever test runs then."""
+    client = openai.OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0, timeout=timeout)
+    _opened.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _opened:
+        _opened.pop().close()
 
 
 def copy_index(src: Path, dst: Path) -> Path:

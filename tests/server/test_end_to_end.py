@@ -20,7 +20,7 @@ from guard.server import Settings, create_app
 
 from .. import generation_fixtures as fx
 from ..generation_fixtures import PASSAGE, REPEAT
-from .conftest import free_port, serve
+from .conftest import free_port, openai_client, serve
 
 smollm, demo_guard = fx.smollm, fx.demo_guard  # shared fixtures
 MODEL = "smollm2-135m-instruct"
@@ -57,7 +57,7 @@ def leaked(text: str, run: int = 40) -> bool:
 
 
 def client(url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0, timeout=120)
+    return openai_client(url, timeout=120)
 
 
 def _stream(url: str, prompt: str, max_tokens: int) -> tuple[str, str | None]:

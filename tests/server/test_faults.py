@@ -9,7 +9,7 @@ import pytest
 
 from guard.server import Settings, create_app
 
-from .conftest import JANE, free_port, load_fake, serve
+from .conftest import JANE, free_port, load_fake, openai_client, serve
 
 CHAT = "/v1/chat/completions"
 
@@ -30,7 +30,7 @@ def test_upstream_failure_is_a_clean_error(proxy: str, model: str, status: int, 
 
 @pytest.mark.parametrize("model", ["cut", "stall"])
 def test_mid_stream_failure_ends_with_an_error_and_releases_nothing_held(proxy: str, model: str) -> None:
-    c = openai.OpenAI(base_url=proxy + "/v1", api_key="unused", max_retries=0, timeout=10)
+    c = openai_client(proxy)
     received = []
     with pytest.raises(openai.APIError, match="upstream"):
         for chunk in c.chat.completions.create(model=model, messages=[{"role": "user", "content": JANE}], stream=True):
