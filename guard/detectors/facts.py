@@ -28,9 +28,9 @@ Fiction"); a word that differs only in its last letters ("Nigeria", "Nigerian") 
 adding one (context), and a candidate that states one of the item window's numbers or dates has no names
 conflict with it ("treated at another clinic in 2019" still says when). Text in title case or ALL CAPS
 (most words capitalized, and no lower-case word but those titles leave lower-case: "of", "the") has no
-names: case says nothing there; a sentence dense with names still has lower-case words of its own. Names need the window's original
-text: they are read from the item text an index keeps, and are skipped for items indexed without it and
-for decoded views of a candidate.
+names: case says nothing there; a sentence dense with names still has lower-case words of its own.
+Names need the window's original text: they are read from the item text an index keeps, and are skipped
+for items indexed without it and for decoded views of a candidate.
 
 Tuned on TOFU ``tofu__retain_perturbed.json`` (other authors than the forget10 set it is measured on);
 see ``python -m benchmarks quality``. Two rules of the names check (a sentence's first word needs a

@@ -18,7 +18,7 @@ from guard.detectors.concept import ROLE_ALLOW, ROLE_DESCRIPTION, ROLE_EXAMPLE
 from guard.detectors.verbatim import VerbatimLayer
 from guard.embedding import Embedder
 from guard.exceptions import GuardIndexError
-from guard.index.data import Index, embed_translated
+from guard.index.data import Index, content_windows, embed_translated
 from guard.normalize import canonical
 from guard.policy import Item
 from guard.windows import windows
@@ -41,8 +41,8 @@ def _rows(item: Item, keep_text: bool = True) -> _Rows:
                               "metadata": dict(item.metadata)}
     rows = _Rows(record)
     if item.kind == "content":
-        view = canonical(item.text)
-        for w in windows(view.text):
+        view, found = content_windows(item.text)
+        for w in found:
             rows.texts.append(w.text)
             rows.spans.append(view.span(w.start, w.end))
         record["facts"] = facts.encode(facts.facts(text) for text in rows.texts)

@@ -19,9 +19,9 @@ from guard.detectors.verbatim import VerbatimLayer
 from guard.embedding import Embedder
 from guard.exceptions import EmbedderMismatchError, GuardIndexError
 from guard.index import ann, store
-from guard.normalize import NORMALIZATION_VERSION, canonical
+from guard.normalize import NORMALIZATION_VERSION, View, canonical
 from guard.types import Action
-from guard.windows import windows
+from guard.windows import Window, windows
 
 # 1% false blocks in all (matchers sharing the budget) on ~4,500 benign texts (STS-B train, two Gutenberg books, half of TOFU retain90) against
 # an index of the 400 TOFU forget10 answers and four authors as concepts: `python -m benchmarks defaults`
@@ -179,7 +179,7 @@ class Index:
         for it in self.items:
             if it["kind"] == "content":
                 text = it.get("text")
-                read = [facts.facts(w.text) for w in windows(canonical(text).text)] if isinstance(text, str) else []
+                read = [facts.facts(w.text) for w in content_windows(text)[1]] if isinstance(text, str) else []
                 it["facts"] = facts.encode(read) if len(read) == it["windows"] else [[] for _ in range(it["windows"])]
         self.manifest["facts_version"] = facts.VERSION
         self._derived.clear()
@@ -340,6 +340,13 @@ class Index:
         else:
             index.ann_index = ann.read(folder / "ann.faiss")
         return index
+
+
+def content_windows(text: str) -> tuple[View, list[Window]]:
+    """A content item's canonical view and its windows (over the view's text): what the index embeds and reads
+    facts from, at build time and when facts are read again."""
+    view = canonical(text)
+    return view, windows(view.text)
 
 
 # What `embed_translated` embeds, stored with the vectors: vectors made another way are embedded again.

@@ -84,7 +84,7 @@ def proxy(fake_index: Path, upstream_url: str) -> Iterator[str]:
         yield url
 
 
-_opened: list[Any] = []
+_opened: list[openai.OpenAI] = []
 
 
 def openai_client(url: str, *, timeout: float = 10) -> openai.OpenAI:
