@@ -85,11 +85,15 @@ def read_through(guard: Any, texts: list[str]) -> np.ndarray:
     every window of it were in another language: the benign text in other languages here is everyday
     sentences, far from TOFU answers, while the English benign set holds other TOFU authors' answers, which
     a translated answer would resemble."""
+    from guard.detectors.translation import embed_readings, readings
     from guard.normalize import canonical
     from guard.windows import windows
 
-    per_text = [[w.text for w in windows(canonical(t).text)] for t in texts]
-    vectors = guard.translator.embed([w for ws in per_text for w in ws], progress=True)
+    per_text = []
+    for t in texts:
+        view = canonical(t)
+        per_text.append([readings(t, view, w) for w in windows(view.text)])
+    vectors = embed_readings(guard.translator, [w for ws in per_text for w in ws], progress=True)
     found, _ = ann.search(guard.index.translated(guard.translator), vectors, 1)
     out, at = np.zeros(len(texts), np.float32), 0
     for n, ws in enumerate(per_text):

@@ -115,9 +115,9 @@ class Guard:
         # Windows of the text itself (not of a decoding) that read as another language: the translation check
         foreign = [tuple(k for k, (pos, w) in enumerate(ws) if pos == 0 and translation.foreign(w.text))
                    if self._translator else () for _, _, ws in staged]
-        said = [translation.as_read(ws[k][1].text) for (_, _, ws), ks in zip(staged, foreign) for k in ks]
+        said = [translation.readings(text, vs[0], ws[k][1]) for (text, vs, ws), ks in zip(staged, foreign) for k in ks]
         translator = self.translator if said else None
-        translated = translator.embed(said) if translator else None
+        translated = translation.embed_readings(translator, said) if translator else None
         out, at, done = [], 0, 0
         for (text, vs, ws), ks in zip(staged, foreign):
             theirs = translated[done : done + len(ks)] if translated is not None else None

@@ -10,9 +10,11 @@ import pytest
 
 from guard import Guard, Matcher
 from guard.calibrate import calibrate
-from guard.detectors.translation import as_read, foreign
+from guard.detectors.translation import as_read, foreign, ordinary_case, readings
 from guard.embedding import MULTILINGUAL_EMBEDDER, Embedder, load_embedder
 from guard.index import add_items, build_index
+from guard.normalize import canonical
+from guard.windows import windows
 from guard.policy import Item
 
 SECRET = "The launch code for the northern facility is kept in a blue envelope in the director's safe."
@@ -121,6 +123,37 @@ def test_chinese_is_read_in_simplified_characters_and_nothing_else_changes() -> 
     assert as_read(GERMAN) == GERMAN and as_read("") == ""
 
 
+@pytest.mark.parametrize(("text", "read"), [
+    (GERMAN, GERMAN),  # German capitalizes its nouns: read as written too
+    ("Der  Startcode liegt im Safe.", "Der Startcode liegt im Safe."),  # whitespace folded, case kept
+    ("Dеr Startcode liegt im Sаfe.", "Der Startcode liegt im Safe."),  # homoglyphs folded, case kept
+    ("Die Straße ist lang.", "Die Strasse ist lang."),  # "ß" folds to two letters: they stay as folded
+    ("DER STARTCODE LIEGT IM SAFE.", "der startcode liegt im safe."),  # ALL CAPS: canonical only
+    ("dEr StArTcOdE lIeGt Im SaFe.", "der startcode liegt im safe."),  # a case game: canonical only
+    (JAPANESE, JAPANESE),  # no case: the same text twice
+])
+def test_a_window_is_read_canonical_and_in_the_case_written_when_that_case_is_ordinary(text: str, read: str) -> None:
+    view = canonical(text)
+    (window,) = windows(view.text)
+    assert readings(text, view, window) == (view.text, read)
+
+
+def test_ordinary_case() -> None:
+    assert ordinary_case("Der Hund bellt. Das ist die USA.") and ordinary_case("l'Europe") and ordinary_case("")
+    assert not ordinary_case("iPhone") and not ordinary_case("HUND UND KATZE") and not ordinary_case("HuNd")
+    assert ordinary_case("トムはMaryに会った。")  # kana between words: "M" starts a word
+
+
+def test_a_translation_read_in_the_case_written_scores_at_least_as_high_as_in_a_case_game(guard: Guard) -> None:
+    def score(text: str) -> float:
+        found = [f for f in guard.evidence([text])[0] if f.matcher is Matcher.TRANSLATION]
+        return max(f.score for f in found)
+
+    written, game = score(GERMAN), score("".join(c.upper() if i % 2 else c.lower() for i, c in enumerate(GERMAN)))
+    assert game == pytest.approx(score(GERMAN.lower()), abs=1e-5)  # a case game reads as the canonical text
+    assert written > game  # USE reads German nouns better capitalized
+
+
 def test_a_translation_in_traditional_chinese_is_blocked(guard: Guard) -> None:
     hit = guard.check(TRADITIONAL).findings[0]  # read as written, it scores under the threshold (0.70)
     assert (hit.item_id, hit.matcher) == ("jane", Matcher.TRANSLATION)
@@ -134,7 +167,7 @@ def test_the_translation_vectors_are_built_with_the_index_kept_on_disk_and_updat
     guard = Guard.load(tmp_path / "ix", rerank=False, translations=counting)
     assert guard.index.arrays["translated"].shape == (len(guard.index.arrays["vectors"]), counting.dim)
     assert not guard.check(GERMAN).allowed
-    assert counting.embedded == built + 1  # the German window only: the index side came from disk
+    assert counting.embedded == built + 2  # the German window, canonical and as written: the index side came from disk
 
     add_items(guard.index, [Item("jane", "content", text=RECORD)], embedder, translator=counting)
     guard.index.remove(["secret"])

@@ -357,13 +357,9 @@ def embed_translated(embedder: Embedder, windows: Sequence[str], *, progress: bo
     """The translation check's vectors of content windows (their original text): the normalized mean of the
     window's canonical text and its text as written (whitespace collapsed), each as the multilingual
     embedder reads it (`guard.detectors.translation.as_read`). See that module for why both."""
-    from guard.detectors.translation import as_read
+    from guard.detectors.translation import embed_readings
 
-    if not windows:
-        return np.zeros((0, embedder.dim), np.float32)
-    texts = [as_read(t) for w in windows for t in (canonical(w).text, " ".join(w.split()))]
-    pairs = embedder.embed(texts, progress=progress).reshape(len(windows), 2, embedder.dim).sum(axis=1)
-    return np.ascontiguousarray(pairs / np.maximum(np.linalg.norm(pairs, axis=1, keepdims=True), 1e-12), np.float32)
+    return embed_readings(embedder, [(canonical(w).text, " ".join(w.split())) for w in windows], progress=progress)
 
 
 def _check_compatible(manifest: dict[str, Any], embedder: tuple[str, int] | None, folder: Path) -> None:
