@@ -29,7 +29,7 @@ from guard.windows import Window, windows
 # blocks with it on. `guard calibrate` replaces them with figures for your own index.
 # concept_margin is a design choice, not calibrated: how much closer to the concept than to an allowed
 # near-miss a window must be.
-DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.744, "concept": 0.620, "translation": 0.725,
+DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.744, "concept": 0.620, "translation": 0.730,
                                         "concept_margin": 0.03}
 DEFAULT_THRESHOLDS_SOURCE = "python -m benchmarks defaults"
 
