@@ -130,6 +130,7 @@ def test_chinese_is_read_in_simplified_characters_and_nothing_else_changes() -> 
     ("Die Straße ist lang.", "Die Strasse ist lang."),  # "ß" folds to two letters: they stay as folded
     ("DER STARTCODE LIEGT IM SAFE.", "der startcode liegt im safe."),  # ALL CAPS: canonical only
     ("dEr StArTcOdE lIeGt Im SaFe.", "der startcode liegt im safe."),  # a case game: canonical only
+    ("Der Startcode Liegt Im Safe.", "der startcode liegt im safe."),  # Title Case: canonical only
     (JAPANESE, JAPANESE),  # no case: the same text twice
 ])
 def test_a_window_is_read_canonical_and_in_the_case_written_when_that_case_is_ordinary(text: str, read: str) -> None:
@@ -142,6 +143,7 @@ def test_ordinary_case() -> None:
     assert ordinary_case("Der Hund bellt. Das ist die USA.") and ordinary_case("l'Europe") and ordinary_case("")
     assert not ordinary_case("iPhone") and not ordinary_case("HUND UND KATZE") and not ordinary_case("HuNd")
     assert ordinary_case("トムはMaryに会った。")  # kana between words: "M" starts a word
+    assert ordinary_case("Tom liebt Mary.") and not ordinary_case("Der Startcode Liegt Im Safe.")  # Title Case
 
 
 def test_a_translation_read_in_the_case_written_scores_at_least_as_high_as_in_a_case_game(guard: Guard) -> None:

@@ -22,12 +22,12 @@ mean kept (`guard.index.data.embed_translated`): USE was trained on cased text, 
 lands further from its translations (in development: Tatoeba 0.68 -> 0.71, stsb_multi_mt 0.883 -> 0.887;
 as shipped: ``python -m benchmarks quality``). The candidate's windows are read the same way (`readings`):
 their canonical text and the same text in the case the writer used, when that case is ordinary writing
-(German capitalizes its nouns; lower-cased, USE reads them worse). Text in ALL CAPS or aLtErNaTiNg case is
-read canonical only, as is a letter whose case the canonical fold cannot trace back (a homoglyph), so a game
-with case can at most bring the reading back to the canonical one. In development (USE scores of the quality
-benchmark's sets, per language 1% points): Tatoeba 0.715 -> 0.743, stsb_multi_mt 0.843 -> 0.870 (German
-0.79 -> 0.86 and 0.72 -> 0.79); the case as written alone 0.708 and 0.873; the higher of the canonical and
-the mean reading 0.732 and 0.857.
+(German capitalizes its nouns; lower-cased, USE reads them worse). A window in ALL CAPS, Title Case or
+aLtErNaTiNg case is read canonical only, as is a letter whose case the canonical fold cannot trace back (a
+homoglyph): a game with case brings the reading back to the canonical one. In development (USE scores of
+the quality benchmark's sets, 1% points per language, the written text not yet canonical): Tatoeba 0.715 ->
+0.743, stsb_multi_mt 0.843 -> 0.870 (German 0.79 -> 0.86 and 0.72 -> 0.79); the case as written alone
+0.708 and 0.873; the higher of the canonical and the mean reading 0.732 and 0.857.
 
 The score is the cosine in the multilingual space (clipped to [0, 1]), against its own threshold
 (``translation``; the default comes from ``python -m benchmarks defaults``, `guard calibrate` sets it from
@@ -96,10 +96,12 @@ def cased(text: str, view: View, start: int, end: int) -> str:
 
 
 def ordinary_case(text: str) -> bool:
-    """No word with a capital after a small letter ("aLtErNaTiNg", also "iPhone"), and no more capitals than
-    small letters (not ALL CAPS): case a writer uses to write, not to hide."""
-    upper = lower = 0
-    after_lower = False
+    """Case a writer uses to write, not to hide: no word with a capital after a small letter
+    ("aLtErNaTiNg", also "iPhone"), no more capitals than small letters (not ALL CAPS), and, in a text of
+    three words or more, at most two thirds of its words capitalized (not Title Case: German capitalizes its
+    nouns, not every word)."""
+    upper = lower = words = capitalized = 0
+    in_word = after_lower = False
     for c in text:
         if c.isupper():
             if after_lower:
@@ -108,9 +110,14 @@ def ordinary_case(text: str) -> bool:
         elif c.islower():
             lower += 1
             after_lower = True
-        else:
-            after_lower = after_lower and c.isalpha()  # a caseless letter (kana) does not end the word
-    return upper <= lower
+        elif not c.isalpha():  # a caseless letter (kana) does not end the word
+            in_word = after_lower = False
+            continue
+        if not in_word and (c.isupper() or c.islower()):
+            words += 1
+            capitalized += c.isupper()
+        in_word = True
+    return upper <= lower and (words < 3 or 3 * capitalized <= 2 * words)
 
 
 def embed_readings(embedder: Embedder, pairs: Sequence[tuple[str, str]], *, progress: bool = False) -> np.ndarray:
