@@ -14,8 +14,8 @@ from guard.detectors.translation import as_read, foreign, ordinary_case, reading
 from guard.embedding import MULTILINGUAL_EMBEDDER, Embedder, load_embedder
 from guard.index import add_items, build_index
 from guard.normalize import canonical
-from guard.windows import windows
 from guard.policy import Item
+from guard.windows import windows
 
 SECRET = "The launch code for the northern facility is kept in a blue envelope in the director's safe."
 RECORD = "Jane Roe was born in Lisbon in 1961 and worked as a marine biologist for thirty years."
