@@ -110,7 +110,7 @@ def ordinary_case(text: str) -> bool:
         elif c.islower():
             lower += 1
             after_lower = True
-        elif not c.isalpha():  # a caseless letter (kana) does not end the word
+        elif not c.isalpha():  # a space, digit or mark ends the word; a caseless letter (kana) does not
             in_word = after_lower = False
             continue
         if not in_word and (c.isupper() or c.islower()):
