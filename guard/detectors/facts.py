@@ -23,9 +23,11 @@ Names get the same check (`terms`): the proper nouns of a window, words capitali
 ("Hsiao Yun-Hwa was", not "Winning the"). A pair conflicts on names when the item window names
 something the candidate never mentions *and* the candidate names something the whole item never
 mentions, in any case or position ("France" became "Spain"; "Contemporary Romance" became "Science
-Fiction"); a word that differs only in its last letters ("Nigeria", "Nigerian") or by a misspelling
-("Seoul", "Seol") counts as the same name. Dropping a name is not a conflict (a partial leak), nor is
-adding one (context), and a candidate that states one of the item window's numbers or dates has no names
+Fiction"); a word that differs only in its last letters ("Nigeria", "Nigerian"), a country adjective
+("Irish", "Ireland") or a misspelling ("Seoul", "Seol") counts as the same name, unless the item uses that
+word itself: then it stands only for itself ("French literature ... in France" against "French literature
+... in Spain" is a conflict, not an echo of France). Dropping a name is not a conflict (a partial leak),
+nor is adding one (context), and a candidate that states one of the item window's numbers or dates has no names
 conflict with it ("treated at another clinic in 2019" still says when). Text in title case or ALL CAPS
 (most words capitalized, and no lower-case word but those titles leave lower-case: "of", "the") has no
 names: case says nothing there; a sentence dense with names still has lower-case words of its own.
@@ -145,7 +147,7 @@ def terms(text: str) -> frozenset[str]:
         for part in _POSSESSIVE.sub("", m.group()).split("-"):  # "Al-Kuwaiti", "Kuwait-born"
             word = part.lower().strip("'’")
             if part[:1].isupper() and len(word) > 1 and word not in _NOT_NAMES and zipf(word) < COMMON_ZIPF:
-                out.add(_SAME.get(word, word))
+                out.add(word)
     return frozenset(out)
 
 
@@ -163,7 +165,7 @@ def words(text: str) -> frozenset[str]:
     out: set[str] = set()
     for m in _WORD.finditer(text):
         word = _POSSESSIVE.sub("", m.group()).lower().strip("'’-")
-        out.update(_SAME.get(w, w) for w in (word, *word.split("-")))
+        out.update((word, *word.split("-")))
     return frozenset(out)
 
 
@@ -176,17 +178,21 @@ def names_conflict(item_terms: frozenset[str], item_words: frozenset[str], candi
 def _names_conflict(item: Names, candidate: Names) -> bool:
     (item_terms, item_words), (candidate_terms, said) = item, candidate
     return (bool(item_terms) and any(not _mentioned(n, item_words) for n in candidate_terms)
-            and any(not _mentioned(n, said) for n in item_terms))
+            and any(not _mentioned(n, said, item_words) for n in item_terms))
 
 
-def _mentioned(name: str, said: frozenset[str]) -> bool:
-    """``name``, a word sharing all but its last letters with it ("Nigeria", "Nigerian"; "Biology",
-    "biologist") or a misspelling of it (one edit, two for names of 7 letters or more: "Seoul", "Seol")
-    is in ``said``: a misspelled name must not read as another name."""
+def _mentioned(name: str, said: frozenset[str], own: frozenset[str] = frozenset()) -> bool:
+    """``name`` is in ``said``, or a word that stands for it: its country adjective (`_SAME`), a word sharing
+    all but its last letters with it ("Nigeria", "Nigerian"; "Biology", "biologist") or a misspelling of it
+    (one edit, two for names of 7 letters or more: "Seoul", "Seol"), so a misspelled name does not read as
+    another name. A word that is in ``own`` too (the words of the text ``name`` comes from) stands only for
+    itself: an item that says "French literature ... in France" is not echoed on France by a candidate's
+    "French literature ... in Spain"."""
     if name in said:
         return True
-    return any(_shared(name, w) >= max(MIN_STEM, min(len(name), len(w)) - 2)
-               or _within(name, w, 1 if min(len(name), len(w)) < 7 else 2) for w in said)
+    return any(_SAME.get(w) == name or _SAME.get(name) == w
+               or _shared(name, w) >= max(MIN_STEM, min(len(name), len(w)) - 2)
+               or _within(name, w, 1 if min(len(name), len(w)) < 7 else 2) for w in said if w not in own)
 
 
 def _within(a: str, b: str, k: int) -> bool:
