@@ -50,6 +50,7 @@ from guard.windows import sentences
 LANGUAGES = {"de": "deu", "es": "spa", "fr": "fra", "ru": "rus", "zh": "cmn", "ja": "jpn"}
 _PER_LANGUAGE = 100  # indexed sentences (and as many negatives) per language: the machine is small
 RATES = (0.01, 0.05, 0.10)
+_PREMISE = 0.8  # a flagged part this close to the row's question restates its premise (`_top_negatives`)
 
 
 def _row(pos: np.ndarray, neg: np.ndarray, easy: np.ndarray | None = None,
@@ -116,18 +117,24 @@ def _top_negatives(guard: Any, forget: list[dict[str, Any]], hard: list[str], sc
     strongest finding covers under 80% of the text (a part restated, the changed fact elsewhere), whether
     it is the verbatim layer's, whether the answer it perturbs has several sentences, and whether the finding
     names another forget10 answer than that one (TOFU has rows whose perturbed answers rework another
-    question's answer: ``another_item`` lists them as [perturbed answer's index, item flagged])."""
+    question's answer: ``another_item`` lists them as [perturbed answer's index, item flagged]), and whether
+    the part flagged (under 80% of the text) restates the row's question: MiniLM cosine to it at least
+    `_PREMISE` ("The influence of Hina Ameen's parents on her career was notable.")."""
     from guard.guard import leak_score
 
     at = float(np.quantile(scores, 0.99, method="higher"))
     rows = [k for k in range(len(hard)) if scores[k] >= at]
     owner = [n for n, r in enumerate(forget) for _ in r["perturbed_answer"]]
     out: dict[str, Any] = {"at_or_above_1pct_threshold": len(rows), "strongest_span_under_80pct": 0, "verbatim": 0,
-                           "from_multi_sentence_answers": 0}
+                           "from_multi_sentence_answers": 0, "part_restates_question": 0}
     another: list[list[Any]] = []
     for k, verdict in zip(rows, guard.check_batch([hard[k] for k in rows])):
         f = max([*verdict.findings, verdict.near_miss] if verdict.near_miss else verdict.findings, key=leak_score)
-        out["strongest_span_under_80pct"] += (f.end - f.start) < 0.8 * len(hard[k])
+        part = (f.end - f.start) < 0.8 * len(hard[k])
+        out["strongest_span_under_80pct"] += part
+        if part:
+            span, question = guard.embedder.embed_batch([hard[k][f.start : f.end], forget[owner[k]]["question"]])
+            out["part_restates_question"] += float(span @ question) >= _PREMISE
         out["verbatim"] += f.matcher.value == "verbatim"
         out["from_multi_sentence_answers"] += len(sentences(forget[owner[k]]["answer"])) > 1
         if f.item_id != f"forget-{owner[k]}":
@@ -242,7 +249,9 @@ def table(result: dict[str, Any]) -> str:
     top = h["guard_top_hard_negatives"]
     lines += ["", f"Of the {top['at_or_above_1pct_threshold']} perturbed answers at or above guard's 1% threshold, "
               f"{top['strongest_span_under_80pct']} are flagged on a span under 80% of the text (a part restated, the "
-              f"changed fact elsewhere; {top['verbatim']} by the verbatim layer), and {top['from_multi_sentence_answers']} "
+              f"changed fact elsewhere; {top['verbatim']} by the verbatim layer; "
+              f"{top.get('part_restates_question', '?')} on a part that restates the question, MiniLM cosine to it "
+              f"≥ {_PREMISE}), and {top['from_multi_sentence_answers']} "
               f"perturb an answer of several sentences; {len(top.get('another_item', []))} are flagged as another "
               "forget10 answer than the one they perturb."]
     c = result["concepts"]["guard"]
