@@ -128,18 +128,20 @@ def _top_negatives(guard: Any, forget: list[dict[str, Any]], hard: list[str], sc
     out: dict[str, Any] = {"at_or_above_1pct_threshold": len(rows), "strongest_span_under_80pct": 0, "verbatim": 0,
                            "from_multi_sentence_answers": 0, "part_restates_question": 0}
     another: list[list[Any]] = []
+    parts: list[tuple[str, str]] = []  # (flagged part, its row's question)
     for k, verdict in zip(rows, guard.check_batch([hard[k] for k in rows])):
         f = max([*verdict.findings, verdict.near_miss] if verdict.near_miss else verdict.findings, key=leak_score)
-        part = (f.end - f.start) < 0.8 * len(hard[k])
-        out["strongest_span_under_80pct"] += part
-        if part:
-            span, question = guard.embedder.embed_batch([hard[k][f.start : f.end], forget[owner[k]]["question"]])
-            out["part_restates_question"] += float(span @ question) >= _PREMISE
+        if (f.end - f.start) < 0.8 * len(hard[k]):
+            parts.append((hard[k][f.start : f.end], forget[owner[k]]["question"]))
         out["verbatim"] += f.matcher.value == "verbatim"
         out["from_multi_sentence_answers"] += len(sentences(forget[owner[k]]["answer"])) > 1
         if f.item_id != f"forget-{owner[k]}":
             another.append([int(k), f.item_id])
     out["another_item"] = another
+    out["strongest_span_under_80pct"] = len(parts)
+    if parts:
+        vectors = guard.embedder.embed([t for pair in parts for t in pair])
+        out["part_restates_question"] = int(((vectors[0::2] * vectors[1::2]).sum(1) >= _PREMISE).sum())
     return out
 
 

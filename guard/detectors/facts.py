@@ -190,7 +190,8 @@ def _mentioned(name: str, said: frozenset[str], own: frozenset[str] = frozenset(
     "French literature ... in Spain"."""
     if name in said:
         return True
-    return any(_SAME.get(w) == name or _SAME.get(name) == w
+    country = _SAME.get(name)  # "irish" -> "ireland"; None for a name that is no country adjective
+    return any(w == country or _SAME.get(w) == name
                or _shared(name, w) >= max(MIN_STEM, min(len(name), len(w)) - 2)
                or _within(name, w, 1 if min(len(name), len(w)) < 7 else 2) for w in said if w not in own)
 
