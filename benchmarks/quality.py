@@ -66,19 +66,21 @@ def _row(pos: np.ndarray, neg: np.ndarray, easy: np.ndarray | None = None,
 
 
 CORE, FACTS, GUARD = "guard, first stage only", "guard, first stage + fact check", "guard"
+UNALIGNED = "guard without the perturbed check"  # the fact check and the cross-encoder; not `guard.detectors.perturbed`
 
 
-def _variant(guard: Any, *, facts: bool, rerank: bool) -> Any:
-    """The same guard with the fact check (numbers, dates and names) and/or the second stage (`guard.rerank`) off.
+def _variant(guard: Any, *, facts: bool, rerank: bool, perturbed: bool = False) -> Any:
+    """The same guard with the fact check (numbers, dates and names), the second stage (`guard.rerank`) and/or
+    the perturbed-restatement check (`guard.detectors.perturbed`) off.
 
-    Neither: the core engine's plain check (windowed cosine).
+    None of them: the core engine's plain check (windowed cosine).
     """
     from guard.guard import Guard
     from guard.index import Index
 
     items = guard.index.items if facts else [{k: v for k, v in it.items() if k != "facts"} for it in guard.index.items]
     index = Index(guard.index.manifest, items, guard.index.arrays, guard.index.ann_index)
-    return Guard(index, guard.embedder, rerank=rerank, names=facts)
+    return Guard(index, guard.embedder, rerank=rerank, names=facts, perturbed=perturbed)
 
 
 def hard_negatives(embedder: Any, forget: list[dict[str, Any]], easy: list[str]) -> dict[str, Any]:
@@ -101,7 +103,7 @@ def hard_negatives(embedder: Any, forget: list[dict[str, Any]], easy: list[str])
     out["word 3-gram overlap (MemFree-style)"] = _row(overlap[0], overlap[1], overlap[2], single=single)
     out["all-MiniLM-L6-v2 cosine"] = _row(cosine.scores(positives), cosine.scores(hard), cosine.scores(easy), single=single)
     variants = ((CORE, _variant(guard, facts=False, rerank=False)), (FACTS, _variant(guard, facts=True, rerank=False)),
-                (GUARD, guard))
+                (UNALIGNED, _variant(guard, facts=True, rerank=True)), (GUARD, guard))
     for name, g in variants:
         _log(f"  {name}...")
         (p, pb), (h, hb), (e, eb) = (verdict_scores(g, ts) for ts in (positives, hard, easy))
@@ -244,7 +246,9 @@ def table(result: dict[str, Any]) -> str:
     h = result["hard_negatives"]
     lines = ["| detector | paraphrases caught at 1% false blocks on hard negatives | at 5% | at 10% | at 1% on easy negatives "
              f"| at 1%, the {h['one_sentence_answers']} one-sentence answers |", "|---|---|---|---|---|---|"]
-    for name in ("word 3-gram overlap (MemFree-style)", "all-MiniLM-L6-v2 cosine", CORE, FACTS, GUARD):
+    for name in ("word 3-gram overlap (MemFree-style)", "all-MiniLM-L6-v2 cosine", CORE, FACTS, UNALIGNED, GUARD):
+        if name not in h:  # a result from before the row existed
+            continue
         r = h[name]
         lines.append(f"| {name} | {r['caught_at_1pct']:.3f} | {r['caught_at_5pct']:.3f} | {r['caught_at_10pct']:.3f} | "
                      f"{r['easy_caught_at_1pct']:.3f} | {r['one_sentence_caught_at_1pct']:.3f} |")

@@ -35,13 +35,16 @@ class Guard:
 
     def __init__(self, index: Index, embedder: Embedder, *, max_chars: int = MAX_CHARS,
                  rerank: Rerank | bool | None = None, names: bool | None = None,
-                 translations: Embedder | bool | None = None) -> None:
+                 perturbed: bool | None = None, translations: Embedder | bool | None = None) -> None:
         """``rerank``: the second stage (`guard.rerank`). None (default): the reranker when its trained weights
         are present (``make`` trains them) and the index uses the bundled English embedder (the reranker
         reads English only; with a multilingual index it would doubt every translation); True: always;
         False: never; or any callable from ``(item text, candidate window)`` pairs to probabilities.
         ``names``: the names check of `guard.detectors.facts`; None (default): on with the bundled English
         embedder (a translation spells names its own way: "France", "Frankreich").
+        ``perturbed``: the check of `guard.detectors.perturbed` (a text that restates part of an item and
+        states other facts where the rest was); None (default): on with the bundled English embedder (its
+        bar is a MiniLM cosine).
         ``translations``: windows in another language checked in a multilingual space
         (`guard.detectors.translation`). None (default): with USE multilingual v3 when the index uses the
         bundled English embedder, keeps its texts and the ``multilingual`` extra is installed (loaded on the
@@ -57,6 +60,7 @@ class Guard:
             rerank = english and WEIGHTS.is_file()
         self.rerank: Rerank | None = _reranker(rerank)
         self.names = english if names is None else names
+        self.perturbed = english if perturbed is None else perturbed
         possible = translation.by_default(index.manifest["embedder"].get("name", ""), index.manifest.get("keep_text", True))
         self._translator = _translator(translations, possible)
 
@@ -144,7 +148,8 @@ class Guard:
         if len(c.vectors):
             found += semantic.detect(ix.ann_index, a["window_item"], c, meta, t["semantic"], window_facts=ix.window_facts,
                                      rerank=self.rerank, window_texts=ix.window_texts if self.rerank else (),
-                                     window_names=ix.window_names if self.names else None)
+                                     window_names=ix.window_names if self.names else None,
+                                     perturbed_check=(a["vectors"], ix.unit_rows) if self.perturbed else None)
             found += concept.detect(a["concept_vectors"], a["concept_item"], a["concept_role"], c, meta,
                                     t["concept"], t["concept_margin"], ix.concept_names)
         if c.foreign and self.translator is not None:

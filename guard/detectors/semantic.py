@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from guard.detectors import facts
+from guard.detectors import facts, perturbed
 from guard.detectors.base import Candidate, window_findings
 from guard.index import ann
 from guard.types import Finding, Matcher
@@ -41,6 +41,7 @@ def detect(
     rerank: Rerank | None = None,
     window_texts: Sequence[str | None] = (),
     window_names: Callable[[int], facts.Names | None] | None = None,
+    perturbed_check: tuple[np.ndarray, Callable[[int], np.ndarray]] | None = None,
     matcher: Matcher = Matcher.SEMANTIC,
 ) -> list[Finding]:
     """Every (window, item) pair at or above ``threshold`` plus each item's best pair, as findings.
@@ -48,8 +49,10 @@ def detect(
     ``window_items[row]`` is the item position of the index's window ``row``; ``window_facts[row]`` its
     facts (an empty sequence skips the fact check); ``window_names(row)`` its names and its item's words
     (`guard.detectors.facts.adjusted`; None: no names check); ``window_texts[row]`` its text, which
-    ``rerank`` reads with the candidate window (no text, or no ``rerank``: no second stage). ``matcher``
-    names the findings (the translation check runs the same search in another space).
+    ``rerank`` reads with the candidate window (no text, or no ``rerank``: no second stage).
+    ``perturbed_check``: the index's content window vectors and its `~guard.index.Index.unit_rows`, for the
+    check of `guard.detectors.perturbed` (None: off). ``matcher`` names the findings (the translation check
+    runs the same search in another space).
     """
     scores, rows = ann.search(index, candidate.vectors, TOP_K)
     best: dict[tuple[int, int], tuple[float, int]] = {}
@@ -67,6 +70,11 @@ def detect(
                 best[key] = (score, row)
     if rerank is not None and len(window_texts):
         _second_stage(best, candidate, rerank, window_texts, RERANK_FROM * threshold)
+    if perturbed_check is not None:
+        vectors, unit_rows = perturbed_check
+        perturbed.discount(best, candidate, vectors=vectors, unit_rows=unit_rows, window_texts=window_texts,
+                           window_facts=window_facts, window_names=window_names, rerank=rerank,
+                           floor=RERANK_FROM * threshold)
     return window_findings(best, candidate, item_meta, threshold, matcher)
 
 

@@ -121,6 +121,21 @@ class Index:
             out.append(text[start:end] if isinstance(text, str) else None)
         return out
 
+    def unit_rows(self, item: int) -> np.ndarray:
+        """The rows of item ``item``'s one-sentence windows (one unit of `guard.windows.windows`), found from
+        the kept item text on first use; empty without it."""
+        found: dict[int, np.ndarray] = self._cached("units_by_item", dict)
+        if item not in found:
+            text = self.items[item].get("text")
+            rows: list[int] = []
+            if isinstance(text, str):
+                view, cut = content_windows(text)
+                spans = {tuple(view.span(w.start, w.end)) for w in cut if w.units == 1}
+                rows = [r for r in np.flatnonzero(self.arrays["window_item"] == item).tolist()
+                        if tuple(self.arrays["window_span"][r].tolist()) in spans]
+            found[item] = np.array(rows, np.int64)
+        return found[item]
+
     def window_names(self, row: int) -> facts.Names | None:
         """The names in content window ``row`` and every word of its item (`guard.detectors.facts.terms`,
         `~guard.detectors.facts.words`), read from the kept item text on first use; None without it."""
