@@ -1,6 +1,6 @@
 """Detection quality (issue 6): hard negatives, concepts, translations, and what the second stage costs.
 
-    python -m benchmarks quality [--data ../shared/data] [--translations-only]
+    python -m benchmarks quality [--data ../shared/data] [--translations-only | --dev]
 
 1. Hard negatives. Index: the 400 TOFU forget10 answers. Positives: their ``paraphrased_answer``. Hard
    negatives: the 2,000 ``perturbed_answer`` (the paraphrase with a fact changed). Easy negatives: the
@@ -27,6 +27,9 @@
 4. Cost. ``Guard.check`` p50/p95 on 40 texts against the forget10 index (20 Sherlock Holmes passages of
    200 words, 20 TOFU paraphrase + perturbed pairs, which come near items and so reach the second stage),
    guard whole against the first stage alone, embedding cache off.
+
+``--dev`` runs part 1 on ``tofu__retain_perturbed.json`` instead, the split the checks were chosen on
+(``results/quality-dev.json``), and nothing else.
 
 Embeddings are cached in ``benchmarks/.cache`` (see `benchmarks._cache`); a rerun embeds nothing twice.
 """
@@ -241,9 +244,8 @@ def cost(forget: list[dict[str, Any]], data: Path) -> dict[str, Any]:
     return out
 
 
-def table(result: dict[str, Any]) -> str:
-    """The issue's table with guard's rows added (Markdown)."""
-    h = result["hard_negatives"]
+def hard_table(h: dict[str, Any], split: str = "forget10") -> list[str]:
+    """The hard-negatives table and the sentence under it (Markdown lines)."""
     lines = ["| detector | paraphrases caught at 1% false blocks on hard negatives | at 5% | at 10% | at 1% on easy negatives "
              f"| at 1%, the {h['one_sentence_answers']} one-sentence answers |", "|---|---|---|---|---|---|"]
     for name in ("word 3-gram overlap (MemFree-style)", "all-MiniLM-L6-v2 cosine", CORE, FACTS, UNALIGNED, GUARD):
@@ -259,7 +261,13 @@ def table(result: dict[str, Any]) -> str:
               f"{top.get('part_restates_question', '?')} on a part that restates the question, MiniLM cosine to it "
               f"≥ {_PREMISE}), and {top['from_multi_sentence_answers']} "
               f"perturb an answer of several sentences; {len(top.get('another_item', []))} are flagged as another "
-              "forget10 answer than the one they perturb."]
+              f"{split} answer than the one they perturb."]
+    return lines
+
+
+def table(result: dict[str, Any]) -> str:
+    """The issue's table with guard's rows added (Markdown)."""
+    lines = hard_table(result["hard_negatives"])
     c = result["concepts"]["guard"]
     lines += ["", "| concepts (20 TOFU authors, 5 examples each) | caught at 1% false blocks | at 5% | AUROC |",
               "|---|---|---|---|", f"| guard | {c['caught_at_1pct']:.3f} | {c['caught_at_5pct']:.3f} | {c['auroc']:.3f} |"]
@@ -285,6 +293,23 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def dev(data: Path, embedder: Any, easy: list[str]) -> dict[str, Any]:
+    """Part 1 on the split the fact check and the perturbed check were chosen on, and the cross-encoder
+    trained on (so the whole guard's row is in-sample there): ``tofu__retain_perturbed.json``."""
+    rows = D.tofu_retain_perturbed(data)
+    try:
+        hard = hard_negatives(embedder, rows, easy)
+    finally:
+        embedder.save()
+    hard["tuned_on"] = "this split: the fact check, the perturbed check and the cross-encoder (in-sample)"
+    result = {"data": "TOFU tofu__retain_perturbed.json (retain90 authors 1-20), tofu__retain90.json authors 91-180",
+              "hard_negatives": hard, "table": "\n".join(hard_table(hard, "retain_perturbed"))}
+    path = write_result("quality-dev", result)
+    print(result["table"])
+    _log(f"wrote {path}")
+    return result
+
+
 def run(data: Path, *args: str) -> dict[str, Any]:
     from benchmarks._cache import DiskCachedEmbedder
     from guard.embedding import load_embedder
@@ -293,7 +318,10 @@ def run(data: Path, *args: str) -> dict[str, Any]:
     forget = D.tofu_forget(data)
     retain = [r["answer"] for r in D.tofu_retain(data)]
     held_out = retain[1800:]  # retain90's last 90 authors: never used to tune anything
-    minilm, use = DiskCachedEmbedder(load_embedder()), DiskCachedEmbedder(UniversalSentenceEncoder())
+    minilm = DiskCachedEmbedder(load_embedder())
+    if "--dev" in args:
+        return dev(data, minilm, held_out)
+    use = DiskCachedEmbedder(UniversalSentenceEncoder())
     result: dict[str, Any] = {"data": "TOFU forget10_perturbed.json, tofu__retain90.json; Tatoeba; stsb_multi_mt; Gutenberg"}
     only_translations = "--translations-only" in args  # keep the other parts of the last run (they do not read them)
     if only_translations:

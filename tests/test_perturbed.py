@@ -45,6 +45,20 @@ def test_a_restated_premise_with_other_facts_after_it_loses_the_penalty(fake_emb
         {span: s for span, s in off.items() if span != PREMISE})
 
 
+def test_a_restated_part_the_cross_encoder_doubts_too_is_still_lowered(fake_embedder: FakeEmbedder) -> None:
+    # the cross-encoder often doubts a premise against the item sentence it rewords; the rewrite elsewhere counts
+    doubt = lambda pairs: np.zeros(len(pairs), np.float32)  # noqa: E731
+    guard = _guard(fake_embedder, CAREER, on=True, rerank=doubt)
+    candidate, ix = guard._prepare([OTHER_JOBS])[0], guard.index
+    at = {(w.start, w.end): k for k, (_, w) in enumerate(candidate.windows)}
+    premise, whole = at[(0, len(PREMISE))], at[(0, len(OTHER_JOBS))]
+    best = {(premise, 0): (1.0, int(ix.unit_rows(0)[0])), (whole, 0): (0.9, 0)}
+    perturbed.discount(best, candidate, vectors=ix.arrays["vectors"], unit_rows=ix.unit_rows, window_texts=ix.window_texts,
+                       window_facts=ix.window_facts, window_names=None, rerank=doubt, floor=0.5)
+    assert best[(premise, 0)][0] == pytest.approx(1.0 - perturbed.PENALTY)
+    assert best[(whole, 0)][0] == pytest.approx(0.9)  # it holds every contradicting sentence
+
+
 def test_a_partial_copy_followed_by_other_talk_keeps_its_score(fake_embedder: FakeEmbedder) -> None:
     text = PREMISE + " I like sailing small boats on the lake."
     on, off = (_scores(_guard(fake_embedder, CAREER, on=v), text)[PREMISE] for v in (True, False))

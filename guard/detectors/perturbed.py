@@ -11,14 +11,16 @@ This check reads the candidate's sentences against the item's. For each sentence
 the semantic detector found near, it takes the candidate sentence nearest to it. When that sentence is
 aligned (cosine at least `ALIGN`) and says something else (the pair's facts or names conflict,
 `guard.detectors.facts`, or the cross-encoder, `guard.rerank`, doubts it: ``p < DOUBT``), the candidate
-*contradicts* the item there. Every other window of the candidate matched to that item, one that does
-not hold a contradicting sentence, then loses `PENALTY`: it restates a part of an item the text as a
-whole rewrites. Two guards keep it from hiding a leak:
+*contradicts* the item there. Every window of the candidate matched to that item that leaves out a
+contradicting sentence then loses `PENALTY`: it restates a part of an item the text as a whole rewrites.
+(The restated part may itself read as contradicted: the cross-encoder often doubts a premise sentence
+against the item sentence it rewords; a contradiction elsewhere in the text is what counts.) Two guards
+keep it from hiding a leak:
 
 - a window that shares a number, date or identifier with the item window it matches keeps its score (a
   shared date still leaks, as in the fact check), and
-- a window holding the contradicting sentence is judged on its own (cosine, fact check and cross-encoder),
-  never lowered by this check; so is a text of one sentence, and a decoded view's window.
+- a window holding every contradicting sentence is judged on its own (cosine, fact check and
+  cross-encoder), never lowered by this check; so is a text of one sentence, and a decoded view's window.
 
 The score only goes down, so thresholds calibrated on benign text still bound false blocks. Items indexed
 without their text are skipped (the check reads the item's sentences).
@@ -79,8 +81,8 @@ def discount(best: Pairs, candidate: Candidate, *, vectors: np.ndarray, unit_row
         if not spans or candidate.windows[w][0] != 0:
             continue
         window = candidate.windows[w][1]
-        if any(window.start < end and start < window.end for start, end in spans):
-            continue  # it holds the contradicting sentence: judged on its own
+        if all(window.start < end and start < window.end for start, end in spans):
+            continue  # it holds every contradicting sentence: judged on its own
         if row < len(window_facts) and window_facts[row] & facts.facts(window.text):
             continue  # a shared number or date still leaks
         best[key] = (score - PENALTY, row)

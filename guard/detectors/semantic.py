@@ -6,7 +6,9 @@ a hit names the content item whose window is nearest. The score is the cosine si
 (`guard.detectors.facts`), and less a second one when the cross-encoder (`guard.rerank`) reads the pair and
 doubts that the candidate restates the item. The second stage runs only on pairs scoring at least
 ``RERANK_FROM`` of the threshold (below that no bar in guard can flag them), so text far from every item
-costs nothing extra. The threshold comes from calibration on benign text.
+costs nothing extra. Last, the perturbed check (`guard.detectors.perturbed`) lowers the other pairs of an
+item the candidate rewrites elsewhere (a sentence aligned with one of the item's that states other facts).
+The threshold comes from calibration on benign text.
 """
 
 from __future__ import annotations
