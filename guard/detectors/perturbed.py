@@ -44,7 +44,7 @@ from guard.detectors.base import Candidate
 
 ALIGN = 0.4  # cosine at which a candidate sentence reads as its own version of an item sentence
 DOUBT = 0.3  # the cross-encoder's p under which an aligned pair states something else
-PENALTY = 0.1  # what each other window matched to that item loses (cosine)
+PENALTY = 0.1  # what a window matched to that item loses when it leaves out a contradicting sentence (cosine)
 
 Pairs = dict[tuple[int, int], tuple[float, int]]  # (candidate window, item position) -> (score, index row)
 Rerank = Callable[[Sequence[tuple[str, str]]], np.ndarray]
