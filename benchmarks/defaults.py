@@ -112,8 +112,9 @@ def run(data: Path) -> dict[str, Any]:
     embedder = load_embedder()
     items = content_items([r["answer"] for r in forget], "forget") + concept_items(forget)
     # The second stage (guard.rerank) and the perturbed check (guard.detectors.perturbed) only lower scores, so
-    # thresholds set without them bound false blocks with them; and the second stage it was trained on TOFU retain answers that are part of this benign set, so scores with it
-    # here would be in-sample (too low) and the thresholds too eager.
+    # thresholds set without them bound false blocks with them; and the second stage was trained on TOFU retain
+    # answers that are part of this benign set, so scores with it here would be in-sample (too low) and the
+    # thresholds too eager.
     # The translation check is off for the English thresholds and gets its own from text in other languages.
     index = build_index(items, embedder, progress=True)
     guard = Guard(index, embedder, rerank=False, perturbed=False, translations=False)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from guard import Guard, Item, Matcher
-from guard.detectors import perturbed
+from guard.detectors import facts, perturbed
 from guard.index import build_index
 
 from .conftest import FakeEmbedder
@@ -53,8 +53,10 @@ def test_a_restated_part_the_cross_encoder_doubts_too_is_still_lowered(fake_embe
     at = {(w.start, w.end): k for k, (_, w) in enumerate(candidate.windows)}
     premise, whole = at[(0, len(PREMISE))], at[(0, len(OTHER_JOBS))]
     best = {(premise, 0): (1.0, int(ix.unit_rows(0)[0])), (whole, 0): (0.9, 0)}
-    perturbed.discount(best, candidate, vectors=ix.arrays["vectors"], unit_rows=ix.unit_rows, window_texts=ix.window_texts,
-                       window_facts=ix.window_facts, window_names=None, rerank=doubt, floor=0.5)
+    stated = [facts.facts(w.text) for _, w in candidate.windows]
+    perturbed.discount(best, candidate, stated, [None] * len(stated), vectors=ix.arrays["vectors"], unit_rows=ix.unit_rows,
+                       window_texts=ix.window_texts, window_facts=ix.window_facts, window_names=None, rerank=doubt,
+                       floor=0.5)
     assert best[(premise, 0)][0] == pytest.approx(1.0 - perturbed.PENALTY)
     assert best[(whole, 0)][0] == pytest.approx(0.9)  # it holds every contradicting sentence
 

@@ -50,13 +50,15 @@ Pairs = dict[tuple[int, int], tuple[float, int]]  # (candidate window, item posi
 Rerank = Callable[[Sequence[tuple[str, str]]], np.ndarray]
 
 
-def discount(best: Pairs, candidate: Candidate, *, vectors: np.ndarray, unit_rows: Callable[[int], np.ndarray],
-             window_texts: Sequence[str | None], window_facts: Sequence[frozenset[int]],
-             window_names: Callable[[int], facts.Names | None] | None, rerank: Rerank | None, floor: float) -> None:
+def discount(best: Pairs, candidate: Candidate, stated: Sequence[frozenset[int]], said: Sequence[facts.Names | None],
+             *, vectors: np.ndarray, unit_rows: Callable[[int], np.ndarray], window_texts: Sequence[str | None],
+             window_facts: Sequence[frozenset[int]], window_names: Callable[[int], facts.Names | None] | None,
+             rerank: Rerank | None, floor: float) -> None:
     """Lower, in place, the pairs of every item at or above ``floor`` that the candidate contradicts elsewhere.
 
-    ``vectors``: the index's content window vectors; ``unit_rows(item)``: the rows of the item's one-sentence
-    windows (empty without its text); the rest as in `guard.detectors.semantic.detect`.
+    ``stated[w]``, ``said[w]``: candidate window ``w``'s facts and names (`guard.detectors.facts`; None: no
+    names check for it); ``vectors``: the index's content window vectors; ``unit_rows(item)``: the rows of the
+    item's one-sentence windows (empty without its text); the rest as in `guard.detectors.semantic.detect`.
     """
     mine = [w for w, (view, window) in enumerate(candidate.windows) if view == 0 and window.units == 1]
     if len(mine) < 2:  # one sentence cannot restate one part and rewrite another
@@ -74,7 +76,7 @@ def discount(best: Pairs, candidate: Candidate, *, vectors: np.ndarray, unit_row
                 aligned.append((item, row, mine[i]))
     if not aligned:
         return
-    against = _contradicted(aligned, candidate, window_texts, window_facts, window_names, rerank)
+    against = _contradicted(aligned, candidate, stated, said, window_texts, window_facts, window_names, rerank)
     for key, (score, row) in list(best.items()):
         w, item = key
         spans = against.get(item)
@@ -83,12 +85,13 @@ def discount(best: Pairs, candidate: Candidate, *, vectors: np.ndarray, unit_row
         window = candidate.windows[w][1]
         if all(window.start < end and start < window.end for start, end in spans):
             continue  # it holds every contradicting sentence: judged on its own
-        if row < len(window_facts) and window_facts[row] & facts.facts(window.text):
+        if row < len(window_facts) and window_facts[row] & stated[w]:
             continue  # a shared number or date still leaks
         best[key] = (score - PENALTY, row)
 
 
-def _contradicted(aligned: list[tuple[int, int, int]], candidate: Candidate, window_texts: Sequence[str | None],
+def _contradicted(aligned: list[tuple[int, int, int]], candidate: Candidate, stated: Sequence[frozenset[int]],
+                  said: Sequence[facts.Names | None], window_texts: Sequence[str | None],
                   window_facts: Sequence[frozenset[int]], window_names: Callable[[int], facts.Names | None] | None,
                   rerank: Rerank | None) -> dict[int, list[tuple[int, int]]]:
     """Per item, the spans (canonical view) of candidate sentences that state something else than their item sentence."""
@@ -97,10 +100,8 @@ def _contradicted(aligned: list[tuple[int, int, int]], candidate: Candidate, win
     for item, row, w in aligned:
         window = candidate.windows[w][1]
         own = window_facts[row] if row < len(window_facts) else frozenset()
-        start, end, label = candidate.window_span(w)
-        said = facts.named(candidate.text[start:end]) if window_names and label == "plain" else None
-        names = window_names(row) if said and window_names else None
-        if facts.adjusted(1.0, own, facts.facts(window.text), names, said) < 1.0:
+        names = window_names(row) if said[w] and window_names else None
+        if facts.adjusted(1.0, own, stated[w], names, said[w]) < 1.0:
             out.setdefault(item, []).append((window.start, window.end))
         elif rerank is not None and row < len(window_texts) and window_texts[row]:
             unsure.append((item, row, w))

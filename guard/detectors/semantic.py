@@ -57,16 +57,17 @@ def detect(
     runs the same search in another space).
     """
     scores, rows = ann.search(index, candidate.vectors, TOP_K)
+    # Each window's facts and names, once per window (not per matched row); the perturbed check reads them too
+    stated = [facts.facts(w.text) if len(window_facts) else frozenset() for _, w in candidate.windows]
+    said = [_named(candidate, w) if window_names else None for w in range(len(candidate.windows))]
     best: dict[tuple[int, int], tuple[float, int]] = {}
     for w in range(scores.shape[0]):
-        stated = facts.facts(candidate.windows[w][1].text) if len(window_facts) else frozenset()
-        original = _original(candidate, w) if window_names else None
-        said = facts.named(original) if original else None  # once per window, not per matched row
         for score, row in zip(scores[w].tolist(), rows[w].tolist()):
             if row < 0:
                 continue
             own = window_facts[row] if row < len(window_facts) else frozenset()
-            score = facts.adjusted(score, own, stated, window_names(row) if said and window_names else None, said)
+            names = window_names(row) if said[w] and window_names else None
+            score = facts.adjusted(score, own, stated[w], names, said[w])
             key = (w, int(window_items[row]))
             if key not in best or score > best[key][0]:
                 best[key] = (score, row)
@@ -74,9 +75,9 @@ def detect(
         _second_stage(best, candidate, rerank, window_texts, RERANK_FROM * threshold)
     if perturbed_check is not None:
         vectors, unit_rows = perturbed_check
-        perturbed.discount(best, candidate, vectors=vectors, unit_rows=unit_rows, window_texts=window_texts,
-                           window_facts=window_facts, window_names=window_names, rerank=rerank,
-                           floor=RERANK_FROM * threshold)
+        perturbed.discount(best, candidate, stated, said, vectors=vectors, unit_rows=unit_rows,
+                           window_texts=window_texts, window_facts=window_facts, window_names=window_names,
+                           rerank=rerank, floor=RERANK_FROM * threshold)
     return window_findings(best, candidate, item_meta, threshold, matcher)
 
 
@@ -95,10 +96,10 @@ def _second_stage(best: dict[tuple[int, int], tuple[float, int]], candidate: Can
         best[key] = (adjusted(score, p), row)
 
 
-def _original(candidate: Candidate, w: int) -> str | None:
-    """Window ``w`` as the candidate wrote it (names need its case); None for a decoded view's window."""
+def _named(candidate: Candidate, w: int) -> facts.Names | None:
+    """The names of window ``w`` as the candidate wrote it (names need its case); None for a decoded view's."""
     start, end, label = candidate.window_span(w)
-    return candidate.text[start:end] if label == "plain" else None
+    return facts.named(candidate.text[start:end]) if label == "plain" else None
 
 
 def _comparable(item: str, window: str) -> bool:
