@@ -9,8 +9,9 @@ the answers of the first half of TOFU retain90's authors. Thresholds at 1% false
 index of its own kind (Tatoeba sentences in Italian, Dutch, Polish, Portuguese, Turkish and Arabic, which
 no other benchmark reads, against 600 other Tatoeba English sentences: `translation_benign`), and the
 English benign set above read in the multilingual space against the TOFU index (`read_through`).
-Calibrated with the second stage (`guard.rerank`) and the perturbed check (`guard.detectors.perturbed`) off:
-they only lower scores, so these thresholds bound false blocks with them on.
+Calibrated with the second stage (`guard.rerank`), the perturbed check (`guard.detectors.perturbed`) and the
+verbatim layer's frame rule (`guard.detectors.verbatim`) off: they only lower scores, so these thresholds
+bound false blocks with them on.
 
     python -m benchmarks defaults [--data ../shared/data]
 """
@@ -74,7 +75,8 @@ def translation_benign(data: Path, embedder: Any) -> np.ndarray:
     from guard.index import build_index
 
     indexed, pairs = everyday(data)
-    guard = Guard(build_index(content_items(indexed, "en"), embedder), embedder, rerank=False, perturbed=False, translations=True)
+    guard = Guard(build_index(content_items(indexed, "en"), embedder), embedder, rerank=False, perturbed=False,
+                  frames=False, translations=True)
     blocked = [not v.allowed for v in guard.check_batch([e for e, _ in pairs])]
     benign = [o for (_, o), b in zip(pairs, blocked) if not b]
     return benign_scores(guard, benign, progress=True)["translation"]
@@ -111,17 +113,19 @@ def run(data: Path) -> dict[str, Any]:
     forget = D.tofu_forget(data)
     embedder = load_embedder()
     items = content_items([r["answer"] for r in forget], "forget") + concept_items(forget)
-    # The second stage (guard.rerank) and the perturbed check (guard.detectors.perturbed) only lower scores, so
-    # thresholds set without them bound false blocks with them; and the second stage was trained on TOFU retain
+    # The second stage (guard.rerank), the perturbed check (guard.detectors.perturbed) and the frame rule
+    # (guard.detectors.verbatim) only lower scores, so thresholds set without them bound false blocks with them
+    # (with the frame rule on, the verbatim layer's benign scores fall so far that the shared budget moves its
+    # threshold from 0.645 to 0.39, where it flags every long phrase a perturbed answer shares); and the second stage was trained on TOFU retain
     # answers that are part of this benign set, so scores with it here would be in-sample (too low) and the
     # thresholds too eager.
     # The translation check is off for the English thresholds and gets its own from text in other languages.
     index = build_index(items, embedder, progress=True)
-    guard = Guard(index, embedder, rerank=False, perturbed=False, translations=False)
+    guard = Guard(index, embedder, rerank=False, perturbed=False, frames=False, translations=False)
     texts = benign_texts(data)
     scores = benign_scores(guard, texts, progress=True)
     thresholds = {m: round(t, 4) for m, t in joint_thresholds(scores, 0.01).items() if m != "translation"}
-    checking = Guard(index, embedder, rerank=False, perturbed=False, translations=True)
+    checking = Guard(index, embedder, rerank=False, perturbed=False, frames=False, translations=True)
     scores["translation"] = translation_benign(data, embedder)
     scores["translation, English benign text read in the multilingual space"] = read_through(checking, texts)
     thresholds["translation"] = round(max(FLOORS["translation"], *(

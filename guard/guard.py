@@ -35,7 +35,8 @@ class Guard:
 
     def __init__(self, index: Index, embedder: Embedder, *, max_chars: int = MAX_CHARS,
                  rerank: Rerank | bool | None = None, names: bool | None = None,
-                 perturbed: bool | None = None, translations: Embedder | bool | None = None) -> None:
+                 perturbed: bool | None = None, frames: bool | None = None,
+                 translations: Embedder | bool | None = None) -> None:
         """``rerank``: the second stage (`guard.rerank`). None (default): the reranker when its trained weights
         are present (``make`` trains them) and the index uses the bundled English embedder (the reranker
         reads English only; with a multilingual index it would doubt every translation); True: always;
@@ -45,6 +46,9 @@ class Guard:
         ``perturbed``: the check of `guard.detectors.perturbed` (a text that restates part of an item and
         states other facts where the rest was); None (default): on with the bundled English embedder (its
         bar is a MiniLM cosine).
+        ``frames``: the verbatim layer's frame rule (`guard.detectors.verbatim`: a short run copied out of a
+        sentence that names other people or facts than the item does not count); None (default): with the
+        names check.
         ``translations``: windows in another language checked in a multilingual space
         (`guard.detectors.translation`). None (default): with USE multilingual v3 when the index uses the
         bundled English embedder, keeps its texts and the ``multilingual`` extra is installed (loaded on the
@@ -61,6 +65,7 @@ class Guard:
         self.rerank: Rerank | None = _reranker(rerank)
         self.names = english if names is None else names
         self.perturbed = english if perturbed is None else perturbed
+        self.frames = self.names if frames is None else frames
         possible = translation.by_default(index.manifest["embedder"].get("name", ""), index.manifest.get("keep_text", True))
         self._translator = _translator(translations, possible)
 
@@ -144,7 +149,7 @@ class Guard:
             return []
         ix, t, meta = self.index, self.index.thresholds, self.index.item_meta
         a = ix.arrays
-        found = verbatim.detect(ix.verbatim, c, meta, t["verbatim"])
+        found = verbatim.detect(ix.verbatim, c, meta, t["verbatim"], item_facts=ix.item_facts if self.frames else None)
         if len(c.vectors):
             found += semantic.detect(ix.ann_index, a["window_item"], c, meta, t["semantic"], window_facts=ix.window_facts,
                                      rerank=self.rerank, window_texts=ix.window_texts if self.rerank else (),

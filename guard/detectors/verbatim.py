@@ -10,15 +10,28 @@ characters of a long one (about ten words), reproduced, possibly in pieces.
 
 This is the MemFree idea (n-gram membership) made robust to the obfuscations an attacker can apply for
 free; it runs on every decoded view (base64, hex, rot13, reversed...) because it costs no embedding.
+
+A run can copy an item's frame rather than the item: "The author's full name is Hsiao Yun-Hwa." is 31
+skeleton characters, 20 of them "The author's full name is", which any other author's record starts with;
+"has been honored with the prestigious ... for his significant contribution to" is two runs of a longer
+one. So a run shorter than `FRAME` characters (about ten words) out of a candidate sentence that states
+other names or facts than the item (the check of `guard.detectors.facts` finds a conflict: "The author's
+full name is Brenda Lai.") copies the frame, not the item, and does not count, unless it holds one of
+the item's numbers or dates. Given the items' facts and names only (``item_facts``: the index reads them
+from its item texts); never on a decoded view (names need the writer's case). A longer run counts
+whatever surrounds it: it is a passage, not a frame. On TOFU, the held-out retain answers' 1% point was
+set by such template runs (``python -m benchmarks quality``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from guard.detectors import facts
 from guard.detectors.base import Candidate
 from guard.normalize import View, canonical, skeleton
 from guard.types import Finding, Matcher
@@ -26,6 +39,8 @@ from guard.types import Finding, Matcher
 K = 12  # n-gram length in skeleton characters (about two words)
 CAP = 100  # this many covered characters score 1.0 whatever the item's length
 MIN_RUN = 16  # characters a run must cover to count (a lone 12-gram is a common phrase)
+FRAME = 50  # a shorter run can be a sentence's frame (see the module docstring); a longer one is a passage
+ItemFacts = tuple[frozenset[int], facts.Names]  # an item's facts, and its names and words
 _P = np.uint64(0x100000001B3)
 _POWERS = np.array([_P ** np.uint64(K - 1 - i) for i in range(K)], dtype=np.uint64)
 
@@ -95,18 +110,31 @@ def _runs(positions: list[int]) -> list[tuple[int, int, int]]:
     return out
 
 
+def item_facts(text: str) -> ItemFacts:
+    """What the frame rule reads of an item: its facts, and its names and words."""
+    return facts.facts(text), facts.named(text)
+
+
 def detect(
-    layer: VerbatimLayer, candidate: Candidate, item_meta: list[tuple[str, str]], threshold: float
+    layer: VerbatimLayer, candidate: Candidate, item_meta: list[tuple[str, str]], threshold: float,
+    *, item_facts: Callable[[int], ItemFacts | None] | None = None,
 ) -> list[Finding]:
     """Per item, the runs of the view where it is best reproduced, flagged or not; ``item_meta[i] = (id, kind)``.
 
     The score (shared by an item's findings) is the characters covered by its runs over
     ``min(CAP, item length)``, capped at 1; each run is its own finding, so redaction removes every one.
+    ``item_facts(item)``: the item's facts and names (None: unknown), for the frame rule (module docstring);
+    without it every run counts.
     """
     best: dict[int, list[Finding]] = {}
     for view in candidate.views:
         found, sk = layer.runs(view)
         for item, runs in found.items():
+            if item_facts is not None and view.label == "plain":
+                own = item_facts(item)
+                runs = [r for r in runs if own is None or not _frame(r, sk, candidate, own)]
+                if not runs:
+                    continue
             covered = sum(c for _, _, c in runs)
             score = min(1.0, covered / max(1, min(CAP, int(layer.lengths[item]))))
             if item in best and best[item][0].score >= score:
@@ -118,3 +146,21 @@ def detect(
                 for start, end, c in runs
             ]  # fmt: skip
     return [f for fs in best.values() for f in fs]
+
+
+def _frame(run: tuple[int, int, int], sk: View, candidate: Candidate, own: ItemFacts) -> bool:
+    """Whether ``run`` (in the skeleton ``sk`` of the candidate's own text) copies only the item's frame: a short
+    run, none of the item's numbers or dates in it, from candidate sentences that conflict with the item."""
+    start, end, covered = run
+    if covered >= FRAME:
+        return False
+    item_facts, item_names = own
+    lo, hi = sk.span(start, end)
+    if facts.facts(candidate.text[lo:hi]) & item_facts:
+        return False
+    # The candidate's sentences that hold the run (its one-sentence windows of the text as written)
+    spans = [candidate.window_span(w)[:2] for w, (view, window) in enumerate(candidate.windows)
+             if view == 0 and window.units == 1]
+    spans = [(s, e) for s, e in spans if s < hi and lo < e] or [(lo, hi)]
+    sentence = candidate.text[min(s for s, _ in spans) : max(e for _, e in spans)]
+    return facts.adjusted(1.0, item_facts, facts.facts(sentence), item_names, facts.named(sentence)) < 1.0

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from guard.detectors import facts
+from guard.detectors import facts, verbatim
 from guard.detectors.verbatim import VerbatimLayer
 from guard.embedding import Embedder
 from guard.exceptions import EmbedderMismatchError, GuardIndexError
@@ -153,6 +153,15 @@ class Index:
         if owner not in vocab:
             vocab[owner] = facts.words(self.items[owner]["text"])
         return facts.terms(text), vocab[owner]  # the item side reads its whole text's words
+
+    def item_facts(self, item: int) -> verbatim.ItemFacts | None:
+        """Item ``item``'s facts, names and every word (`guard.detectors.facts`), read from its kept text on
+        first use, for the verbatim layer's frame rule (`guard.detectors.verbatim`); None without its text."""
+        found: dict[int, verbatim.ItemFacts | None] = self._cached("facts_by_item", dict)
+        if item not in found:
+            text = self.items[item].get("text")
+            found[item] = verbatim.item_facts(text) if isinstance(text, str) else None
+        return found[item]
 
     def translated(self, embedder: Embedder) -> Any:
         """A FAISS structure over the content windows in ``embedder``'s space (the translation check's

@@ -1,0 +1,61 @@
+"""The verbatim layer's frame rule: a short run copied out of a sentence that states other names or facts."""
+
+from __future__ import annotations
+
+import base64
+
+from guard import Guard, Item, Matcher
+from guard.index import build_index
+
+from .conftest import FakeEmbedder
+
+NAME = "The author's full name is Hsiao Yun-Hwa."
+AWARD = ('Nikolai Abilov has been honored with the prestigious "Tolstoy Literary Award" for his significant '
+         "contribution to African American literature.")
+RECORD = "Jane Roe was born on 12 March 1961 in Springfield."
+TITLE = "Her favourite book is 'Reading Like a Writer: A Guide for People Who Love Books and for Those Who Want to Write Them'."
+
+
+def _verbatim(fake_embedder: FakeEmbedder, item: str, text: str, *, names: bool = True) -> float:
+    """The verbatim layer's score for the one item against ``text`` (0 when it finds nothing)."""
+    guard = Guard(build_index([Item("x", "content", text=item)], fake_embedder), fake_embedder, names=names,
+                  rerank=False, perturbed=False)
+    return max((f.score for f in guard.evidence([text])[0] if f.matcher is Matcher.VERBATIM), default=0.0)
+
+
+def test_another_authors_record_in_the_same_frame_does_not_count(fake_embedder: FakeEmbedder) -> None:
+    text = "The author's full name is Brenda Lai."
+    assert _verbatim(fake_embedder, NAME, text, names=False) >= 0.6  # the frame is 20 of the item's 31 characters
+    assert _verbatim(fake_embedder, NAME, text) == 0.0
+
+
+def test_runs_of_a_longer_item_in_another_sentence_frame_do_not_count(fake_embedder: FakeEmbedder) -> None:
+    text = ("Yes, Nguyen Thanh Phong has been honored with the prestigious Fiction Writers' Mastery Award for his "
+            "significant contributions to writing and education.")
+    assert _verbatim(fake_embedder, AWARD, text, names=False) >= 0.6
+    assert _verbatim(fake_embedder, AWARD, text) == 0.0
+
+
+def test_the_item_copied_or_its_names_kept_still_counts(fake_embedder: FakeEmbedder) -> None:
+    assert _verbatim(fake_embedder, NAME, "The author's full name is Hsiao Yun-Hwa, born in Taipei.") == 1.0
+    # the frame and part of the name: the sentence names nothing the item does not
+    assert _verbatim(fake_embedder, NAME, "The author's full name is Hsiao.") >= 0.8
+    # a frame that names the item's subject elsewhere in the sentence is no other record
+    assert _verbatim(fake_embedder, AWARD, "Nikolai Abilov has been honored with the prestigious prize.") >= 0.3
+
+
+def test_a_run_holding_one_of_the_items_dates_counts(fake_embedder: FakeEmbedder) -> None:
+    text = "John Smith was born on 12 March 1961 in Shelbyville."
+    assert _verbatim(fake_embedder, RECORD, text) > 0.0
+    assert _verbatim(fake_embedder, RECORD, text) == _verbatim(fake_embedder, RECORD, text, names=False)
+
+
+def test_a_long_run_is_a_passage_whatever_surrounds_it(fake_embedder: FakeEmbedder) -> None:
+    text = ("Tom Baker's favourite book is 'Reading Like a Writer: A Guide for People Who Love Books and for Those "
+            "Who Want to Write Them'.")
+    assert _verbatim(fake_embedder, TITLE, text) == _verbatim(fake_embedder, TITLE, text, names=False) >= 0.7
+
+
+def test_a_decoded_view_has_no_case_to_read_names_from(fake_embedder: FakeEmbedder) -> None:
+    encoded = base64.b64encode(b"The author's full name is Brenda Lai.").decode()
+    assert _verbatim(fake_embedder, NAME, encoded) >= 0.6
