@@ -47,8 +47,9 @@ class Guard:
         states other facts where the rest was); None (default): on with the bundled English embedder (its
         bar is a MiniLM cosine).
         ``frames``: the verbatim layer's frame rule (`guard.detectors.verbatim`: a short run copied out of a
-        sentence that names other people or facts than the item does not count); None (default): with the
-        names check.
+        sentence that names other people or facts than the item does not count); off by default (None) until
+        the attack matrix has measured it: it clears other records in the same template, and an earlier
+        version of it let obfuscated copies through.
         ``translations``: windows in another language checked in a multilingual space
         (`guard.detectors.translation`). None (default): with USE multilingual v3 when the index uses the
         bundled English embedder, keeps its texts and the ``multilingual`` extra is installed (loaded on the
@@ -65,7 +66,7 @@ class Guard:
         self.rerank: Rerank | None = _reranker(rerank)
         self.names = english if names is None else names
         self.perturbed = english if perturbed is None else perturbed
-        self.frames = self.names if frames is None else frames
+        self.frames = bool(frames)
         possible = translation.by_default(index.manifest["embedder"].get("name", ""), index.manifest.get("keep_text", True))
         self._translator = _translator(translations, possible)
 

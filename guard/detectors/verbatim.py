@@ -17,7 +17,8 @@ skeleton characters, 20 of them "The author's full name is", which any other aut
 one. So a run shorter than `FRAME` characters (about ten words) out of a candidate sentence that states
 other names or facts than the item (the check of `guard.detectors.facts` finds a conflict: "The author's
 full name is Brenda Lai.") copies the frame, not the item, and does not count, unless it holds one of
-the item's numbers or dates. Given the items' facts and names only (``item_facts``: the index reads them
+the item's numbers, dates or rare names ("Kalkidan Abera primarily writes in the genre of" with another
+genre is the item's subject, not a frame). Given the items' facts and names only (``item_facts``: the index reads them
 from its item texts); never on a decoded view (names need the writer's case). A longer run counts
 whatever surrounds it: it is a passage, not a frame. On TOFU, the held-out retain answers' 1% point was
 set by such template runs (``python -m benchmarks quality``).
@@ -33,6 +34,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from guard.detectors import facts
 from guard.detectors.base import Candidate
+from guard.detectors.names import WORD_ZIPF, zipf
 from guard.normalize import View, canonical, skeleton
 from guard.types import Finding, Matcher
 
@@ -40,7 +42,7 @@ K = 12  # n-gram length in skeleton characters (about two words)
 CAP = 100  # this many covered characters score 1.0 whatever the item's length
 MIN_RUN = 16  # characters a run must cover to count (a lone 12-gram is a common phrase)
 FRAME = 50  # a shorter run can be a sentence's frame (see the module docstring); a longer one is a passage
-ItemFacts = tuple[frozenset[int], facts.Names]  # an item's facts, and its names and words
+ItemFacts = tuple[frozenset[int], facts.Names, tuple[str, ...]]  # an item's facts, names and words, rare names
 _P = np.uint64(0x100000001B3)
 _POWERS = np.array([_P ** np.uint64(K - 1 - i) for i in range(K)], dtype=np.uint64)
 
@@ -111,8 +113,11 @@ def _runs(positions: list[int]) -> list[tuple[int, int, int]]:
 
 
 def item_facts(text: str) -> ItemFacts:
-    """What the frame rule reads of an item: its facts, and its names and words."""
-    return facts.facts(text), facts.named(text)
+    """What the frame rule reads of an item: its facts, its names and words, and its rare names as skeletons
+    (Zipf frequency under `guard.detectors.names.WORD_ZIPF`: "Hsiao", "Kalkidan"; not "LGBTQ", "Health")."""
+    named = facts.named(text)
+    rare = {skeleton(canonical(n)).text for n in named[0] if zipf(n) < WORD_ZIPF}
+    return facts.facts(text), named, tuple(sorted(rare - {""}))
 
 
 def detect(
@@ -150,17 +155,33 @@ def detect(
 
 def _frame(run: tuple[int, int, int], sk: View, candidate: Candidate, own: ItemFacts) -> bool:
     """Whether ``run`` (in the skeleton ``sk`` of the candidate's own text) copies only the item's frame: a short
-    run, none of the item's numbers or dates in it, from candidate sentences that conflict with the item."""
+    run, none of the item's numbers, dates or rare names in it, from candidate sentences that conflict with the
+    item.
+
+    The candidate is read through the canonical fold in the writer's case (`guard.detectors.translation.cased`):
+    a name written in leetspeak or homoglyphs ("Hs14o") is the name it spells, not another name, so
+    obfuscating the item's own names cannot make its copy read as a frame."""
+    from guard.detectors.translation import cased
+
     start, end, covered = run
     if covered >= FRAME:
         return False
-    item_facts, item_names = own
+    item_facts, item_names, rare = own
+    if any(name in sk.text[start:end] for name in rare):
+        return False  # it copies the item's own subject ("Kalkidan Abera primarily writes in the genre of")
     lo, hi = sk.span(start, end)
-    if facts.facts(candidate.text[lo:hi]) & item_facts:
+    view = candidate.views[0]
+    held = []  # the candidate's sentences (one-sentence windows of its canonical view) that hold the run
+    for k, (position, window) in enumerate(candidate.windows):
+        if position == 0 and window.units == 1:
+            s, e, _ = candidate.window_span(k)
+            if s < hi and lo < e:
+                held.append(window)
+    inside = np.flatnonzero((view.starts >= lo) & (view.ends <= hi))
+    if not held or not len(inside):
         return False
-    # The candidate's sentences that hold the run (its one-sentence windows of the text as written)
-    spans = [candidate.window_span(w)[:2] for w, (view, window) in enumerate(candidate.windows)
-             if view == 0 and window.units == 1]
-    spans = [(s, e) for s, e in spans if s < hi and lo < e] or [(lo, hi)]
-    sentence = candidate.text[min(s for s, _ in spans) : max(e for _, e in spans)]
+    copied = cased(candidate.text, view, int(inside[0]), int(inside[-1]) + 1)
+    if facts.facts(copied) & item_facts:
+        return False
+    sentence = cased(candidate.text, view, min(w.start for w in held), max(w.end for w in held))
     return facts.adjusted(1.0, item_facts, facts.facts(sentence), item_names, facts.named(sentence)) < 1.0

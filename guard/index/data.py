@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from guard.detectors import facts, verbatim
-from guard.detectors.verbatim import VerbatimLayer
+from guard.detectors import facts
+from guard.detectors.verbatim import ItemFacts, VerbatimLayer
+from guard.detectors.verbatim import item_facts as read_item_facts
 from guard.embedding import Embedder
 from guard.exceptions import EmbedderMismatchError, GuardIndexError
 from guard.index import ann, store
@@ -154,13 +155,13 @@ class Index:
             vocab[owner] = facts.words(self.items[owner]["text"])
         return facts.terms(text), vocab[owner]  # the item side reads its whole text's words
 
-    def item_facts(self, item: int) -> verbatim.ItemFacts | None:
+    def item_facts(self, item: int) -> ItemFacts | None:
         """Item ``item``'s facts, names and every word (`guard.detectors.facts`), read from its kept text on
         first use, for the verbatim layer's frame rule (`guard.detectors.verbatim`); None without its text."""
-        found: dict[int, verbatim.ItemFacts | None] = self._cached("facts_by_item", dict)
+        found: dict[int, ItemFacts | None] = self._cached("facts_by_item", dict)
         if item not in found:
             text = self.items[item].get("text")
-            found[item] = verbatim.item_facts(text) if isinstance(text, str) else None
+            found[item] = read_item_facts(text) if isinstance(text, str) else None
         return found[item]
 
     def translated(self, embedder: Embedder) -> Any:
