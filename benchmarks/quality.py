@@ -112,16 +112,15 @@ def hard_negatives(embedder: Any, forget: list[dict[str, Any]], easy: list[str])
     variants = ((CORE, _variant(guard, facts=False, rerank=False)), (FACTS, _variant(guard, facts=True, rerank=False)),
                 (UNALIGNED, _variant(guard, facts=True, rerank=True)),
                 (GUARD, guard), (FRAMED, _variant(guard, facts=True, rerank=True, perturbed=True, frames=True)))
-    shipped = np.zeros(0)
+    hard_scores: dict[str, np.ndarray] = {}
     for name, g in variants:
         _log(f"  {name}...")
         (p, pb), (h, hb), (e, eb) = (verdict_scores(g, ts) for ts in (positives, hard, easy))
         out[name] = {**_row(p, h, e, single), "at_default_thresholds": {
             "caught": round(float(pb.mean()), 4), "hard_false_blocks": round(float(hb.mean()), 4),
             "easy_false_blocks": round(float(eb.mean()), 4)}}
-        if g is guard:
-            shipped = h
-    out["guard_top_hard_negatives"] = _top_negatives(guard, forget, hard, shipped)
+        hard_scores[name] = h
+    out["guard_top_hard_negatives"] = _top_negatives(guard, forget, hard, hard_scores[GUARD])
     return out
 
 

@@ -18,8 +18,8 @@ one. So a run shorter than `FRAME` characters (about ten words) out of a candida
 other names or facts than the item (the check of `guard.detectors.facts` finds a conflict: "The author's
 full name is Brenda Lai.") copies the frame, not the item, and does not count, unless it holds one of
 the item's numbers, dates or rare names ("Kalkidan Abera primarily writes in the genre of" with another
-genre is the item's subject, not a frame). Given the items' facts and names only (``item_facts``: the index reads them
-from its item texts); never on a decoded view (names need the writer's case). A longer run counts
+genre is the item's subject, not a frame). Given the items' facts and names only (``item_facts``: the
+index reads them from its item texts); never on a decoded view (names need the writer's case). A longer run counts
 whatever surrounds it: it is a passage, not a frame. On TOFU, the held-out retain answers' 1% point was
 set by such template runs (``python -m benchmarks quality``).
 """
@@ -37,6 +37,7 @@ from guard.detectors.base import Candidate
 from guard.detectors.names import WORD_ZIPF, zipf
 from guard.normalize import View, canonical, skeleton
 from guard.types import Finding, Matcher
+from guard.windows import Window
 
 K = 12  # n-gram length in skeleton characters (about two words)
 CAP = 100  # this many covered characters score 1.0 whatever the item's length
@@ -132,12 +133,15 @@ def detect(
     without it every run counts.
     """
     best: dict[int, list[Finding]] = {}
+    # The candidate's sentences as original spans with their canonical windows: where the frame rule reads
+    held = [(*candidate.window_span(k)[:2], w) for k, (position, w) in enumerate(candidate.windows)
+            if position == 0 and w.units == 1] if item_facts is not None else []
     for view in candidate.views:
         found, sk = layer.runs(view)
         for item, runs in found.items():
-            if item_facts is not None and view.label == "plain":
+            if item_facts is not None and view is candidate.views[0]:
                 own = item_facts(item)
-                runs = [r for r in runs if own is None or not _frame(r, sk, candidate, own)]
+                runs = [r for r in runs if own is None or not _frame(r, sk, candidate, held, own)]
                 if not runs:
                     continue
             covered = sum(c for _, _, c in runs)
@@ -153,15 +157,16 @@ def detect(
     return [f for fs in best.values() for f in fs]
 
 
-def _frame(run: tuple[int, int, int], sk: View, candidate: Candidate, own: ItemFacts) -> bool:
-    """Whether ``run`` (in the skeleton ``sk`` of the candidate's own text) copies only the item's frame: a short
-    run, none of the item's numbers, dates or rare names in it, from candidate sentences that conflict with the
-    item.
+def _frame(run: tuple[int, int, int], sk: View, candidate: Candidate, sentences: list[tuple[int, int, Window]],
+           own: ItemFacts) -> bool:
+    """Whether ``run`` (in the skeleton ``sk`` of the candidate's canonical view) copies only the item's frame: a
+    short run, none of the item's numbers, dates or rare names in it, from candidate sentences (``sentences``:
+    original start, end and canonical window) that conflict with the item.
 
     The candidate is read through the canonical fold in the writer's case (`guard.detectors.translation.cased`):
     a name written in leetspeak or homoglyphs ("Hs14o") is the name it spells, not another name, so
     obfuscating the item's own names cannot make its copy read as a frame."""
-    from guard.detectors.translation import cased
+    from guard.detectors.translation import cased  # not at the top: translation -> semantic -> guard.index -> here
 
     start, end, covered = run
     if covered >= FRAME:
@@ -171,12 +176,7 @@ def _frame(run: tuple[int, int, int], sk: View, candidate: Candidate, own: ItemF
         return False  # it copies the item's own subject ("Kalkidan Abera primarily writes in the genre of")
     lo, hi = sk.span(start, end)
     view = candidate.views[0]
-    held = []  # the candidate's sentences (one-sentence windows of its canonical view) that hold the run
-    for k, (position, window) in enumerate(candidate.windows):
-        if position == 0 and window.units == 1:
-            s, e, _ = candidate.window_span(k)
-            if s < hi and lo < e:
-                held.append(window)
+    held = [w for s, e, w in sentences if s < hi and lo < e]
     inside = np.flatnonzero((view.starts >= lo) & (view.ends <= hi))
     if not held or not len(inside):
         return False

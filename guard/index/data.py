@@ -156,8 +156,8 @@ class Index:
         return facts.terms(text), vocab[owner]  # the item side reads its whole text's words
 
     def item_facts(self, item: int) -> ItemFacts | None:
-        """Item ``item``'s facts, names and every word (`guard.detectors.facts`), read from its kept text on
-        first use, for the verbatim layer's frame rule (`guard.detectors.verbatim`); None without its text."""
+        """Item ``item``'s facts, names, words and rare names (`guard.detectors.verbatim.item_facts`), read from
+        its kept text on first use, for the verbatim layer's frame rule; None without its text."""
         found: dict[int, ItemFacts | None] = self._cached("facts_by_item", dict)
         if item not in found:
             text = self.items[item].get("text")
