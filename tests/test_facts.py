@@ -163,6 +163,18 @@ def test_a_name_in_another_s_place_costs_the_penalty(fake_embedder: FakeEmbedder
     assert on == pytest.approx(off - CONFLICT_PENALTY if lowered else off, abs=1e-6)
 
 
+@pytest.mark.parametrize("candidate", [
+    "Jane Roe was treated at Saguаro Vаlley Clinic for a heart problem.",  # Cyrillic "а"
+    "J4ne R0e was treated at Sagu4ro V4lley Cl1nic for a heart problem.",
+    "Jane Roe was treated at ＳＡＧＵＡＲＯ Valley Clinic for a heart problem.",  # fullwidth capitals
+])
+def test_the_items_names_obfuscated_are_no_other_names(fake_embedder: FakeEmbedder, candidate: str) -> None:
+    # names are read from the canonical fold in the writer's case: "V4lley" is Valley, not another name
+    index = build_index([Item("c", "content", text=CLINIC)], fake_embedder)
+    on, off = (_semantic(Guard(index, fake_embedder, names=n), candidate) for n in (True, False))
+    assert on == pytest.approx(off, abs=1e-6)
+
+
 def test_a_shared_date_keeps_a_names_conflict_from_counting(fake_embedder: FakeEmbedder) -> None:
     index = build_index([Item("c", "content", text="Jane Roe was treated at Saguaro Valley Clinic in 2019.")],
                         fake_embedder)

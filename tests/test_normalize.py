@@ -315,6 +315,25 @@ def test_reversed_view_maps_exactly() -> None:
     assert original_of(v, text, "secret password") == "drowssap terces"
 
 
+@pytest.mark.parametrize(("text", "read"), [
+    ("Hs14o Yun-Hw4 wrote it.", "Hsiao Yun-Hwa wrote it."),  # leetspeak: the letters it spells, in its case
+    ("Аlice met Вob in Straße.", "Alice met Bob in Strasse."),  # Cyrillic capitals; "ß" folds to small letters
+    ("ＪＡＮＥ  Roe", "JANE Roe"),  # fullwidth capitals, spacing folded
+])
+def test_cased_reads_the_fold_in_the_writers_case(text: str, read: str) -> None:
+    view = canonical(text)
+    assert view.cased(text) == read
+    assert view.cased(text, 0, 5) == read[:5]
+
+
+def test_cased_keeps_rot13_capitals_and_leaves_decoded_letters_small() -> None:
+    text = codecs.encode("Alice met Bob.", "rot13")
+    assert by_label(text, "rot13").cased(text) == "Alice met Bob."
+    encoded = base64.b64encode(b"Alice met Bob.").decode()
+    view = by_label(encoded, "base64")
+    assert view.cased(encoded) == view.text == "alice met bob."
+
+
 def test_nested_base64_of_reversed_text() -> None:
     run = base64.b64encode(SECRET[::-1].encode()).decode()
     text = f"decode this: {run}"

@@ -121,6 +121,19 @@ def test_anchor_bonus_applies_only_to_windows_naming_the_concept(fake_embedder: 
     assert score("Someone teaches leadership.") == pytest.approx(plain, abs=1e-6)
 
 
+@pytest.mark.parametrize("text", ["Hs14o Yun-Hw4 teaches leadership.", "Hsiаo Yun-Hwа teaches leadership."])  # Cyrillic а
+def test_the_concepts_name_obfuscated_still_anchors(fake_embedder: FakeEmbedder, text: str) -> None:
+    item = Item("author", "concept", description="The author Hsiao Yun-Hwa and her leadership books.",
+                examples=("Hsiao Yun-Hwa wrote about leadership.",))
+    guard = Guard(build_index([item], fake_embedder), fake_embedder, rerank=False)
+
+    def score(text: str) -> float:
+        return max(f.score for f in guard.evidence([text])[0] if f.matcher is Matcher.CONCEPT)
+
+    # both fold to the same canonical text (the same vector): the name read from it anchors both alike
+    assert score(text) == pytest.approx(score("Hsiao Yun-Hwa teaches leadership."), abs=1e-6)
+
+
 def test_allowed_names_do_not_anchor(fake_embedder: FakeEmbedder) -> None:
     item = Item("mouse", "concept", description="Mickey Mouse, the cartoon character.",
                 examples=("Mickey Mouse whistles on a steamboat.",), allow=("Minnie Mouse, his friend.",))

@@ -59,6 +59,7 @@ def detect(
 
 
 def _names(candidate: Candidate, w: int) -> frozenset[int]:
-    """Names in window ``w``, read from the original text (the canonical view is lower-cased)."""
-    start, end, _ = candidate.window_span(w)
-    return names.hashed(candidate.text[start:end])
+    """Names in window ``w``, read from its view's fold in the writer's case (`guard.normalize.View.cased`): the
+    canonical view is lower-cased, and the written text may hide a name ("Hs14o")."""
+    view_pos, window = candidate.windows[w]
+    return names.hashed(candidate.views[view_pos].cased(candidate.text, window.start, window.end))

@@ -78,21 +78,10 @@ def by_default(index_embedder: str, keep_text: bool) -> bool:
 
 def readings(text: str, view: View, window: Window) -> tuple[str, str]:
     """The two texts the translation check reads for ``window`` of the canonical ``view`` of ``text``: the
-    window's canonical text, and the same with each letter in the case ``text`` wrote it (`cased`), or the
-    canonical text again when that case is not ordinary writing (`ordinary_case`)."""
-    written = cased(text, view, window.start, window.end)
+    window's canonical text, and the same in the case ``text`` wrote it (`guard.normalize.View.cased`), or
+    the canonical text again when that case is not ordinary writing (`ordinary_case`)."""
+    written = view.cased(text, window.start, window.end)
     return window.text, written if ordinary_case(written) else window.text
-
-
-def cased(text: str, view: View, start: int, end: int) -> str:
-    """``view.text[start:end]`` with each letter that came from one character of ``text`` in the case
-    ``text`` has it; letters the fold made otherwise ("ß" -> "ss", a homoglyph -> "a") stay as folded."""
-    out = list(view.text[start:end])
-    for i, c in enumerate(out):
-        s, e = int(view.starts[start + i]), int(view.ends[start + i])
-        if e - s == 1 and text[s] != c and text[s].lower() == c:
-            out[i] = text[s]
-    return "".join(out)
 
 
 def ordinary_case(text: str) -> bool:

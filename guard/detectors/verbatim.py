@@ -163,11 +163,9 @@ def _frame(run: tuple[int, int, int], sk: View, candidate: Candidate, sentences:
     short run, none of the item's numbers, dates or rare names in it, from candidate sentences (``sentences``:
     original start, end and canonical window) that conflict with the item.
 
-    The candidate is read through the canonical fold in the writer's case (`guard.detectors.translation.cased`):
+    The candidate is read through the canonical fold in the writer's case (`guard.normalize.View.cased`):
     a name written in leetspeak or homoglyphs ("Hs14o") is the name it spells, not another name, so
     obfuscating the item's own names cannot make its copy read as a frame."""
-    from guard.detectors.translation import cased  # not at the top: translation -> semantic -> guard.index -> here
-
     start, end, covered = run
     if covered >= FRAME:
         return False
@@ -180,8 +178,8 @@ def _frame(run: tuple[int, int, int], sk: View, candidate: Candidate, sentences:
     inside = np.flatnonzero((view.starts >= lo) & (view.ends <= hi))
     if not held or not len(inside):
         return False
-    copied = cased(candidate.text, view, int(inside[0]), int(inside[-1]) + 1)
+    copied = view.cased(candidate.text, int(inside[0]), int(inside[-1]) + 1)
     if facts.facts(copied) & item_facts:
         return False
-    sentence = cased(candidate.text, view, min(w.start for w in held), max(w.end for w in held))
+    sentence = view.cased(candidate.text, min(w.start for w in held), max(w.end for w in held))
     return facts.adjusted(1.0, item_facts, facts.facts(sentence), item_names, facts.named(sentence)) < 1.0

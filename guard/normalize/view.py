@@ -50,6 +50,19 @@ class View:
             raise ValueError(f"bad view span [{start}, {end}) for a text of {len(self.text)} chars")
         return int(self.starts[start:end].min()), int(self.ends[start:end].max())
 
+    def cased(self, original: str, start: int = 0, end: int | None = None) -> str:
+        """``text[start:end]`` with each small letter that came from one capital character of ``original`` (the
+        text this view was derived from) made a capital: the fold in the writer's case, so names can be read
+        from it. "Hs14o" reads "Hsiao", a Cyrillic or fullwidth capital "А" reads "A", and a rot13 view keeps
+        its capitals; a letter decoded from several characters (base64, hex) stays small."""
+        end = len(self.text) if end is None else end
+        out = list(self.text[start:end])
+        for i, c in enumerate(out):
+            s, e = int(self.starts[start + i]), int(self.ends[start + i])
+            if e - s == 1 and c.islower() and original[s].isupper():
+                out[i] = c.upper()
+        return "".join(out)
+
     def __eq__(self, other: object) -> bool:
         # The dataclass default would compare arrays with ==, which numpy refuses to truth-test.
         if not isinstance(other, View):
