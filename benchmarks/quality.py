@@ -7,9 +7,9 @@
    answers of retain90's last 90 authors (1,800). Share of positives caught at the threshold blocking at
    most 1/5/10% of the negatives, for word 3-gram overlap, whole-text MiniLM cosine, and guard's verdict
    score five ways: first stage only (windowed cosine: the core engine); with the fact check
-   (`guard.detectors.facts`); with the cross-encoder too (`guard.rerank`); whole (the perturbed check,
-   `guard.detectors.perturbed`, as well); and whole with the verbatim layer's frame rule, which is off by
-   default (`Guard(frames=True)`, `guard.detectors.verbatim`). The checks were tuned or trained on ``tofu__retain_perturbed.json``
+   (`guard.detectors.facts`); with the cross-encoder too (`guard.rerank`); with the perturbed check as well
+   (`guard.detectors.perturbed`); and whole (the verbatim layer's frame rule as well,
+   `guard.detectors.verbatim`). The checks were tuned or trained on ``tofu__retain_perturbed.json``
    (retain90's first 20 authors) and retain90 answers of authors 21-90, never on forget10 or the easy
    negatives here. (The frame rule was written after reading forget10's easy negatives at the 1% point:
    template runs such as "The author's full name is"; it has no setting to tune.)
@@ -73,12 +73,12 @@ def _row(pos: np.ndarray, neg: np.ndarray, easy: np.ndarray | None = None,
 
 CORE, FACTS, GUARD = "guard, first stage only", "guard, first stage + fact check", "guard"
 UNALIGNED = "guard without the perturbed check"  # the fact check and the cross-encoder; not `guard.detectors.perturbed`
-FRAMED = "guard with the frame rule (off by default)"  # `Guard(frames=True)`, `guard.detectors.verbatim`
+UNFRAMED = "guard without the frame rule"  # `Guard(frames=False)`, `guard.detectors.verbatim`
 
 
 def _variant(guard: Any, *, facts: bool, rerank: bool, perturbed: bool = False, frames: bool = False) -> Any:
     """The same guard with the fact check (numbers, dates and names), the second stage (`guard.rerank`) and/or
-    the perturbed-restatement check (`guard.detectors.perturbed`) off, or the verbatim layer's frame rule on.
+    the perturbed-restatement check (`guard.detectors.perturbed`) and the verbatim layer's frame rule off.
 
     None of them: the core engine's plain check (windowed cosine).
     """
@@ -111,7 +111,7 @@ def hard_negatives(embedder: Any, forget: list[dict[str, Any]], easy: list[str])
     out["all-MiniLM-L6-v2 cosine"] = _row(cosine.scores(positives), cosine.scores(hard), cosine.scores(easy), single=single)
     variants = ((CORE, _variant(guard, facts=False, rerank=False)), (FACTS, _variant(guard, facts=True, rerank=False)),
                 (UNALIGNED, _variant(guard, facts=True, rerank=True)),
-                (GUARD, guard), (FRAMED, _variant(guard, facts=True, rerank=True, perturbed=True, frames=True)))
+                (UNFRAMED, _variant(guard, facts=True, rerank=True, perturbed=True)), (GUARD, guard))
     hard_scores: dict[str, np.ndarray] = {}
     for name, g in variants:
         _log(f"  {name}...")
@@ -255,8 +255,8 @@ def hard_table(h: dict[str, Any], split: str = "forget10") -> list[str]:
     """The hard-negatives table and the sentence under it (Markdown lines)."""
     lines = ["| detector | paraphrases caught at 1% false blocks on hard negatives | at 5% | at 10% | at 1% on easy negatives "
              f"| at 1%, the {h['one_sentence_answers']} one-sentence answers |", "|---|---|---|---|---|---|"]
-    for name in ("word 3-gram overlap (MemFree-style)", "all-MiniLM-L6-v2 cosine", CORE, FACTS, UNALIGNED, GUARD,
-                 FRAMED):
+    for name in ("word 3-gram overlap (MemFree-style)", "all-MiniLM-L6-v2 cosine", CORE, FACTS, UNALIGNED, UNFRAMED,
+                 GUARD):
         r = h[name]
         lines.append(f"| {name} | {r['caught_at_1pct']:.3f} | {r['caught_at_5pct']:.3f} | {r['caught_at_10pct']:.3f} | "
                      f"{r['easy_caught_at_1pct']:.3f} | {r['one_sentence_caught_at_1pct']:.3f} |")

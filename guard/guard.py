@@ -35,7 +35,7 @@ class Guard:
 
     def __init__(self, index: Index, embedder: Embedder, *, max_chars: int = MAX_CHARS,
                  rerank: Rerank | bool | None = None, names: bool | None = None,
-                 perturbed: bool | None = None, frames: bool = False,
+                 perturbed: bool | None = None, frames: bool | None = None,
                  translations: Embedder | bool | None = None) -> None:
         """``rerank``: the second stage (`guard.rerank`). None (default): the reranker when its trained weights
         are present (``make`` trains them) and the index uses the bundled English embedder (the reranker
@@ -47,9 +47,9 @@ class Guard:
         states other facts where the rest was); None (default): on with the bundled English embedder (its
         bar is a MiniLM cosine).
         ``frames``: the verbatim layer's frame rule (`guard.detectors.verbatim`: a short run copied out of a
-        sentence that names other people or facts than the item does not count); off by default until
-        the attack matrix has measured it: it clears other records in the same template, and an earlier
-        version of it let obfuscated copies through.
+        sentence that names other people or facts than the item does not count, so another record in the
+        same template passes); None (default): on with the bundled English embedder (it reads names by
+        their case, as the names check does).
         ``translations``: windows in another language checked in a multilingual space
         (`guard.detectors.translation`). None (default): with USE multilingual v3 when the index uses the
         bundled English embedder, keeps its texts and the ``multilingual`` extra is installed (loaded on the
@@ -66,7 +66,7 @@ class Guard:
         self.rerank: Rerank | None = _reranker(rerank)
         self.names = english if names is None else names
         self.perturbed = english if perturbed is None else perturbed
-        self.frames = frames
+        self.frames = english if frames is None else frames
         possible = translation.by_default(index.manifest["embedder"].get("name", ""), index.manifest.get("keep_text", True))
         self._translator = _translator(translations, possible)
 

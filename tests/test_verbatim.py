@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from guard import Guard, Item, Matcher
+from guard.embedding import DEFAULT_MODEL_NAME
 from guard.index import build_index
 
 from .conftest import FakeEmbedder
@@ -71,3 +72,21 @@ def test_a_run_holding_the_items_rare_name_is_no_frame(fake_embedder: FakeEmbedd
     text = "Kalkidan Abera primarily writes in the genre of Wellness."  # a word substituted, a names conflict
     assert _verbatim(fake_embedder, item, text) == _verbatim(fake_embedder, item, text, frames=False) >= 0.7
     assert _verbatim(fake_embedder, item, "Helena Kowalski primarily writes in the genre of Historical Fiction.") == 0.0
+
+
+def test_the_items_own_record_with_a_word_changed_is_no_frame(fake_embedder: FakeEmbedder) -> None:
+    # a word substitution inside a name ("Book" -> "Volume") is a names conflict, but the sentence still
+    # names most of what the item names (its subject's common-word name included): a copy, not another record
+    item = "Tae-ho Park has been honored with the Seoul Architecture Book of the Year."
+    text = "Tae-ho Park has been honored with the Seoul Architecture Volume of the Year."
+    assert _verbatim(fake_embedder, item, text) == _verbatim(fake_embedder, item, text, frames=False) >= 0.6
+    assert _verbatim(fake_embedder, item, "Mina Cho has been honored with the Busan Poetry Book of the Year.") == 0.0
+
+
+def test_the_rule_is_on_by_default_with_the_bundled_english_embedder_only(fake_embedder: FakeEmbedder) -> None:
+    # it reads names by their case, as the names check does: with another embedder the index may hold any language
+    index = build_index([Item("x", "content", text=NAME)], fake_embedder)
+    assert not Guard(index, fake_embedder, rerank=False).frames
+    index.manifest["embedder"]["name"] = DEFAULT_MODEL_NAME
+    assert Guard(index, fake_embedder, rerank=False, translations=False).frames
+    assert not Guard(index, fake_embedder, rerank=False, translations=False, frames=False).frames
