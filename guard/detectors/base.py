@@ -39,6 +39,12 @@ class Candidate:
         start, end = view.span(window.start, window.end)
         return start, end, view.label
 
+    def window_cased(self, position: int) -> str:
+        """Window number ``position``'s text in the case the writer gave it (`guard.normalize.View.cased`): what
+        names are read from ("Hs14o" reads "Hsiao")."""
+        view_pos, window = self.windows[position]
+        return self.views[view_pos].cased(self.text, window.start, window.end)
+
 
 def window_findings(
     best: dict[tuple[int, int], tuple[float, int]],

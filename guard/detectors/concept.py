@@ -61,5 +61,4 @@ def detect(
 def _names(candidate: Candidate, w: int) -> frozenset[int]:
     """Names in window ``w``, read from its view's fold in the writer's case (`guard.normalize.View.cased`): the
     canonical view is lower-cased, and the written text may hide a name ("Hs14o")."""
-    view_pos, window = candidate.windows[w]
-    return names.hashed(candidate.views[view_pos].cased(candidate.text, window.start, window.end))
+    return names.hashed(candidate.window_cased(w))

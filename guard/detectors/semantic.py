@@ -99,9 +99,8 @@ def _second_stage(best: dict[tuple[int, int], tuple[float, int]], candidate: Can
 def _named(candidate: Candidate, w: int) -> facts.Names | None:
     """The names of window ``w``, read from the canonical fold in the writer's case (`guard.normalize.View.cased`:
     names need their case, and "Hs14o" is Hsiao, not another name); None for a decoded view's window."""
-    view_pos, window = candidate.windows[w]
-    view = candidate.views[view_pos]
-    return facts.named(view.cased(candidate.text, window.start, window.end)) if view.label == "plain" else None
+    plain = candidate.views[candidate.windows[w][0]].label == "plain"
+    return facts.named(candidate.window_cased(w)) if plain else None
 
 
 def _comparable(item: str, window: str) -> bool:
