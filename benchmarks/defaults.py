@@ -10,8 +10,10 @@ index of its own kind (Tatoeba sentences in Italian, Dutch, Polish, Portuguese, 
 no other benchmark reads, against 600 other Tatoeba English sentences: `translation_benign`), and the
 English benign set above read in the multilingual space against the TOFU index (`read_through`).
 Calibrated with the second stage (`guard.rerank`), the perturbed check (`guard.detectors.perturbed`) and the
-verbatim layer's frame rule (`guard.detectors.verbatim`) off: they only lower scores, so these thresholds
-bound false blocks with them on.
+verbatim layer's frame rule (`guard.detectors.verbatim`) off. All but one of their steps only lower scores, so
+these thresholds bound false blocks with them on; the second stage's whole-item reading can raise a score, and
+its effect at these thresholds is measured on held-out benign text (``quality``'s easy negatives and the
+attack matrix's benign set).
 
     python -m benchmarks defaults [--data ../shared/data]
 """
@@ -113,8 +115,9 @@ def run(data: Path) -> dict[str, Any]:
     forget = D.tofu_forget(data)
     embedder = load_embedder()
     items = content_items([r["answer"] for r in forget], "forget") + concept_items(forget)
-    # The second stage (guard.rerank), the perturbed check (guard.detectors.perturbed) and the frame rule
-    # (guard.detectors.verbatim) only lower scores, so thresholds set without them bound false blocks with them
+    # The second stage (guard.rerank, but for its whole-item reading: see the docstring), the perturbed check
+    # (guard.detectors.perturbed) and the frame rule (guard.detectors.verbatim) only lower scores, so thresholds
+    # set without them bound false blocks with them
     # (with the frame rule on, the verbatim layer's benign scores fall so far that the shared budget moves its
     # threshold from 0.645 to 0.39, where it flags every long phrase a perturbed answer shares); and the second stage was trained on TOFU retain
     # answers that are part of this benign set, so scores with it here would be in-sample (too low) and the

@@ -6,10 +6,11 @@
    negatives: the 2,000 ``perturbed_answer`` (the paraphrase with a fact changed). Easy negatives: the
    answers of retain90's last 90 authors (1,800). Share of positives caught at the threshold blocking at
    most 1/5/10% of the negatives, for word 3-gram overlap, whole-text MiniLM cosine, and guard's verdict
-   score five ways: first stage only (windowed cosine: the core engine); with the fact check
-   (`guard.detectors.facts`); with the cross-encoder too (`guard.rerank`); with the perturbed check as well
-   (`guard.detectors.perturbed`); and whole (the verbatim layer's frame rule as well,
-   `guard.detectors.verbatim`). The checks were tuned or trained on ``tofu__retain_perturbed.json``
+   score six ways: first stage only (windowed cosine: the core engine); with the fact check
+   (`guard.detectors.facts`); with the cross-encoder too (`guard.rerank`, its doubt only); with the perturbed
+   check as well (`guard.detectors.perturbed`); with the verbatim layer's frame rule as well
+   (`guard.detectors.verbatim`); and whole (the cross-encoder's reading of each item's whole text as well:
+   the restatement bonus of `guard.rerank.adjusted`). The checks were tuned or trained on ``tofu__retain_perturbed.json``
    (retain90's first 20 authors) and retain90 answers of authors 21-90, never on forget10 or the easy
    negatives here. (The frame rule was written after reading forget10's easy negatives at the 1% point:
    template runs such as "The author's full name is"; it has no setting to tune.)
@@ -74,19 +75,26 @@ def _row(pos: np.ndarray, neg: np.ndarray, easy: np.ndarray | None = None,
 CORE, FACTS, GUARD = "guard, first stage only", "guard, first stage + fact check", "guard"
 UNALIGNED = "guard without the perturbed check"  # the fact check and the cross-encoder; not `guard.detectors.perturbed`
 UNFRAMED = "guard without the frame rule"  # `Guard(frames=False)`, `guard.detectors.verbatim`
+UNREAD = "guard without the whole-item reading"  # the cross-encoder's restatement bonus, `guard.rerank.adjusted`
 
 
-def _variant(guard: Any, *, facts: bool, rerank: bool, perturbed: bool = False, frames: bool = False) -> Any:
-    """The same guard with the fact check (numbers, dates and names), the second stage (`guard.rerank`) and/or
-    the perturbed-restatement check (`guard.detectors.perturbed`) and the verbatim layer's frame rule off.
+def _variant(guard: Any, *, facts: bool, rerank: bool, perturbed: bool = False, frames: bool = False,
+             whole: bool = False) -> Any:
+    """The same guard with the fact check (numbers, dates and names), the second stage (`guard.rerank`), its
+    reading of the item's whole text (``whole``: the restatement bonus), the perturbed-restatement check
+    (`guard.detectors.perturbed`) and/or the verbatim layer's frame rule off.
 
     None of them: the core engine's plain check (windowed cosine).
     """
     from guard.guard import Guard
     from guard.index import Index
 
+    class Unread(Index):
+        def whole_row(self, item: int) -> int | None:
+            return None  # no item's whole text is read: no restatement bonus
+
     items = guard.index.items if facts else [{k: v for k, v in it.items() if k != "facts"} for it in guard.index.items]
-    index = Index(guard.index.manifest, items, guard.index.arrays, guard.index.ann_index)
+    index = (Index if whole else Unread)(guard.index.manifest, items, guard.index.arrays, guard.index.ann_index)
     return Guard(index, guard.embedder, rerank=rerank, names=facts, perturbed=perturbed, frames=frames)
 
 
@@ -111,7 +119,8 @@ def hard_negatives(embedder: Any, forget: list[dict[str, Any]], easy: list[str])
     out["all-MiniLM-L6-v2 cosine"] = _row(cosine.scores(positives), cosine.scores(hard), cosine.scores(easy), single=single)
     variants = ((CORE, _variant(guard, facts=False, rerank=False)), (FACTS, _variant(guard, facts=True, rerank=False)),
                 (UNALIGNED, _variant(guard, facts=True, rerank=True)),
-                (UNFRAMED, _variant(guard, facts=True, rerank=True, perturbed=True)), (GUARD, guard))
+                (UNFRAMED, _variant(guard, facts=True, rerank=True, perturbed=True)),
+                (UNREAD, _variant(guard, facts=True, rerank=True, perturbed=True, frames=True)), (GUARD, guard))
     hard_scores: dict[str, np.ndarray] = {}
     for name, g in variants:
         _log(f"  {name}...")
@@ -256,7 +265,9 @@ def hard_table(h: dict[str, Any], split: str = "forget10") -> list[str]:
     lines = ["| detector | paraphrases caught at 1% false blocks on hard negatives | at 5% | at 10% | at 1% on easy negatives "
              f"| at 1%, the {h['one_sentence_answers']} one-sentence answers |", "|---|---|---|---|---|---|"]
     for name in ("word 3-gram overlap (MemFree-style)", "all-MiniLM-L6-v2 cosine", CORE, FACTS, UNALIGNED, UNFRAMED,
-                 GUARD):
+                 UNREAD, GUARD):
+        if name not in h:
+            continue  # a result written before that row existed
         r = h[name]
         lines.append(f"| {name} | {r['caught_at_1pct']:.3f} | {r['caught_at_5pct']:.3f} | {r['caught_at_10pct']:.3f} | "
                      f"{r['easy_caught_at_1pct']:.3f} | {r['one_sentence_caught_at_1pct']:.3f} |")

@@ -40,6 +40,7 @@ from benchmarks import data as D
 from benchmarks.common import log, tpr_at_fpr, write_result
 
 PENALTIES = (0.1, 0.2, 0.3, 0.5, 1.0)
+BOOSTS = (0.05, 0.1, 0.2, 0.3, 0.5)
 
 
 def training_pairs(rows: list[dict[str, Any]], easy: list[str], embedder: Any, made_up: list[str] | None = None,
@@ -127,7 +128,7 @@ def train(pairs: list[tuple[str, str, int]], epochs: int, seed: int = 0) -> tupl
 def holdout_report(rows: list[dict[str, Any]], model: tuple[Any, Any, Any], embedder: Any) -> dict[str, Any]:
     import torch
 
-    from guard.rerank import logits
+    from guard.rerank import PENALTY, logits
 
     tokenizer, encoder, head = model
     pairs = [(r["answer"], t) for r in rows for t in [r["paraphrased_answer"], *r["perturbed_answer"]]]
@@ -141,6 +142,11 @@ def holdout_report(rows: list[dict[str, Any]], model: tuple[Any, Any, Any], embe
     for penalty in PENALTIES:
         s = cosine - penalty * np.maximum(0.0, 1.0 - 2.0 * p)  # as guard.rerank.adjusted, with this penalty
         out[f"penalty_{penalty}_caught_at_1pct"] = round(tpr_at_fpr(s[positive], s[~positive], 0.01)[0], 4)
+    shipped = cosine - PENALTY * np.maximum(0.0, 1.0 - 2.0 * p)
+    for boost in BOOSTS:  # and a sure "yes" on the whole item gains ``boost`` (as guard.rerank.adjusted)
+        s = shipped + boost * np.maximum(0.0, 2.0 * p - 1.0)
+        out[f"boost_{boost}_caught_at_1pct"] = round(tpr_at_fpr(s[positive], s[~positive], 0.01)[0], 4)
+        out[f"boost_{boost}_caught_at_5pct"] = round(tpr_at_fpr(s[positive], s[~positive], 0.05)[0], 4)
     return out
 
 

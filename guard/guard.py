@@ -154,7 +154,7 @@ class Guard:
         if len(c.vectors):
             found += semantic.detect(ix.ann_index, a["window_item"], c, meta, t["semantic"], window_facts=ix.window_facts,
                                      rerank=self.rerank, window_texts=ix.window_texts if self.rerank else (),
-                                     window_names=ix.window_names if self.names else None,
+                                     window_names=ix.window_names if self.names else None, whole_row=ix.whole_row,
                                      perturbed_check=(a["vectors"], ix.unit_rows) if self.perturbed else None)
             found += concept.detect(a["concept_vectors"], a["concept_item"], a["concept_role"], c, meta,
                                     t["concept"], t["concept_margin"], ix.concept_names)

@@ -13,11 +13,22 @@ authors) and retain90 answers of authors 21-90, never on forget10, which the qua
 nor on the answers of authors 91-180 it uses as negatives.
 
 The semantic detector (`guard.detectors.semantic`) uses it only on window pairs whose cosine already
-comes near the threshold, and only ever lowers a pair's score: ``cosine - PENALTY * max(0, 1 - 2p)``, ``p``
-the probability that the candidate restates the item (a pair it more likely than not reads as a
-restatement keeps its cosine). It reads the matched item window and judges only windows of comparable
-length (a partial copy, one field of a record, is left to the first stage). Thresholds calibrated on
-benign text therefore still bound false blocks, and text far from every item costs nothing extra.
+comes near the threshold, so text far from every item costs nothing extra, and reads two things there
+(`adjusted`), each only for windows of comparable length (a partial copy, one field of a record, is left
+to the first stage):
+
+- the matched item window against the candidate window: doubt lowers the pair,
+  ``cosine - PENALTY * max(0, 1 - 2p)``, ``p`` the probability that the candidate restates the item (a pair
+  it more likely than not reads as a restatement keeps its cosine);
+- the item's *whole* text (an item of up to three sentences) against the candidate window: a restatement
+  raises the pair, ``+ BOOST * max(0, 2p - 1)``. Read whole, a paraphrase of the item says what the item
+  says; the same text with one fact changed does not, though its windows match as closely. A partial copy
+  is not of comparable length and is never read this way, so it keeps its first-stage score.
+
+The bonus is the one part of guard's scoring that raises a score. The shipped thresholds are calibrated
+with the second stage off (its training data is part of that benign set); its effect on false blocks at
+those thresholds is measured on held-out benign text (README, "Detection quality"). ``guard calibrate``
+calibrates with it on.
 
 Example:
     >>> r = load_reranker()                                            # doctest: +SKIP
@@ -38,6 +49,7 @@ from guard.exceptions import DependencyError, GuardError
 
 WEIGHTS = Path(__file__).resolve().parent / "models" / "rerank-minilm-lora.safetensors"
 PENALTY = 0.3  # chosen on held-apart TOFU authors (benchmarks/rerank.py); a sure "no" costs a pair 0.3
+BOOST = 0.2  # what a sure "yes, it restates the whole item" adds to a pair: chosen on held-out questions and the dev split
 RANK, ALPHA = 8, 16
 MAX_TOKENS = 192  # both windows together, in word pieces (a window is at most 96 words)
 TARGETS = ("attention.self.query", "attention.self.value", "intermediate.dense", "output.dense")
@@ -140,12 +152,16 @@ class Reranker:
         return out
 
 
-def adjusted(cosine: float, p: float) -> float:
-    """A pair's score after the second stage: never higher than ``cosine``.
+def adjusted(cosine: float, p: float | None, whole: float | None = None) -> float:
+    """A pair's score after the second stage.
 
-    Only doubt counts: a pair the reranker more likely than not reads as a restatement (``p >= 0.5``) keeps
-    its cosine; below that it loses up to `PENALTY` (at ``p = 0``)."""
-    return cosine - PENALTY * max(0.0, 1.0 - 2.0 * p)
+    ``p``: the reranker's reading of the matched item window against the candidate window. Only doubt counts:
+    a pair it more likely than not reads as a restatement (``p >= 0.5``) keeps its cosine; below that it loses
+    up to `PENALTY` (at ``p = 0``). ``whole``: its reading of the item's *whole* text against the candidate
+    window; only a restatement counts: above 0.5 the pair gains up to `BOOST` (at 1). None: not read."""
+    doubt = 0.0 if p is None else PENALTY * max(0.0, 1.0 - 2.0 * p)
+    restated = 0.0 if whole is None else BOOST * max(0.0, 2.0 * whole - 1.0)
+    return cosine - doubt + restated
 
 
 _LOADED: list[Reranker] = []

@@ -11,7 +11,7 @@ import pytest
 from guard import Guard, Item, Matcher
 from guard.detectors import concept, names, semantic
 from guard.index import Index, build_index
-from guard.rerank import PENALTY, adjusted
+from guard.rerank import BOOST, PENALTY, adjusted
 
 from .conftest import FakeEmbedder
 
@@ -34,20 +34,61 @@ def _semantic(guard: Guard, text: str) -> float:
     return max(f.score for f in guard.evidence([text])[0] if f.matcher is Matcher.SEMANTIC)
 
 
-def test_adjusted_never_raises_a_score() -> None:
-    assert adjusted(0.9, 1.0) == adjusted(0.9, 0.5) == 0.9  # only doubt counts
+def test_adjusted_lowers_on_doubt_and_raises_only_on_a_whole_restatement() -> None:
+    assert adjusted(0.9, 1.0) == adjusted(0.9, 0.5) == 0.9  # the matched window: only doubt counts
     assert adjusted(0.9, 0.25) == pytest.approx(0.9 - PENALTY / 2)
     assert adjusted(0.9, 0.0) == pytest.approx(0.9 - PENALTY)
+    assert adjusted(0.9, None, 0.0) == adjusted(0.9, None, 0.5) == 0.9  # the whole item: only a restatement counts
+    assert adjusted(0.9, None, 1.0) == pytest.approx(0.9 + BOOST)
+    assert adjusted(0.9, 0.0, 1.0) == pytest.approx(0.9 - PENALTY + BOOST)
 
 
 def test_near_pairs_are_reranked_with_the_item_window_text(fake_embedder: FakeEmbedder) -> None:
     index = build_index([Item("job", "content", text=JOB)], fake_embedder)
     doubt, trust = Recorder(0.0), Recorder(1.0)
     plain = _semantic(Guard(index, fake_embedder, rerank=False), JOB)
-    assert _semantic(Guard(index, fake_embedder, rerank=trust), JOB) == pytest.approx(plain)
+    # one sentence: the matched window is the whole item, read once; a sure "yes" raises it, a sure "no" lowers it
+    assert _semantic(Guard(index, fake_embedder, rerank=trust), JOB) == pytest.approx(min(1.0, plain + BOOST))
     assert _semantic(Guard(index, fake_embedder, rerank=doubt), JOB) == pytest.approx(plain - PENALTY, abs=1e-6)
     # the item window's own text, read from the index; the candidate's canonical (lower-cased) window
-    assert (JOB, JOB.lower()) in doubt.pairs
+    assert doubt.pairs == [(JOB, JOB.lower())]
+
+
+class Whole(Recorder):
+    """Reads a restatement only against ``text`` (an item's whole text), doubt against anything else."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(0.0)
+        self.text = text
+
+    def __call__(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        self.pairs += list(pairs)
+        return np.array([1.0 if item == self.text else 0.0 for item, _ in pairs], np.float32)
+
+
+RECORD = ("Hsiao Yun-Hwa was born in Taipei. Her father works as a civil engineer. "
+          "Her mother is unemployed and writes poems.")
+
+
+def test_a_whole_restatement_is_read_against_the_whole_item(fake_embedder: FakeEmbedder) -> None:
+    index = build_index([Item("rec", "content", text=RECORD)], fake_embedder)
+    assert index.window_texts[index.whole_row(0)] == RECORD
+    reader = Whole(RECORD)
+    Guard(index, fake_embedder, rerank=reader).check(RECORD)
+    assert (RECORD, RECORD.lower()) in reader.pairs
+    # one sentence of it is no whole restatement's length: its item sentence is read, the whole item is not
+    reader = Whole(RECORD)
+    first = "Hsiao Yun-Hwa was born in Taipei."
+    Guard(index, fake_embedder, rerank=reader).check(first)
+    assert reader.pairs == [(first, first.lower())]
+
+
+def test_whole_row_needs_the_item_text_and_at_most_three_sentences(fake_embedder: FakeEmbedder) -> None:
+    long = " ".join(f"Sentence number {n} of the record says little." for n in range(5))
+    index = build_index([Item("a", "content", text=RECORD), Item("b", "content", text=long)], fake_embedder)
+    assert index.whole_row(0) is not None and index.whole_row(1) is None
+    bare = build_index([Item("a", "content", text=RECORD)], fake_embedder, keep_text=False)
+    assert bare.whole_row(0) is None
 
 
 def test_a_partial_copy_is_left_to_the_first_stage(fake_embedder: FakeEmbedder) -> None:

@@ -4,7 +4,8 @@ Each candidate window (1-3 sentences of each embedded view) is searched in the i
 a hit names the content item whose window is nearest. The score is the cosine similarity in [-1, 1]
 (clipped to [0, 1]), less a penalty when the two windows state conflicting numbers, dates or names
 (`guard.detectors.facts`), and less a second one when the cross-encoder (`guard.rerank`) reads the pair and
-doubts that the candidate restates the item. The second stage runs only on pairs scoring at least
+doubts that the candidate restates the item; plus a bonus when it reads the candidate window as a
+restatement of the item's whole text (an item of up to three sentences). The second stage runs only on pairs scoring at least
 ``RERANK_FROM`` of the threshold (below that no bar in guard can flag them), so text far from every item
 costs nothing extra. Last, the perturbed check (`guard.detectors.perturbed`) lowers the other pairs of an
 item the candidate rewrites elsewhere (a sentence aligned with one of the item's that states other facts).
@@ -43,6 +44,7 @@ def detect(
     rerank: Rerank | None = None,
     window_texts: Sequence[str | None] = (),
     window_names: Callable[[int], facts.Names | None] | None = None,
+    whole_row: Callable[[int], int | None] | None = None,
     perturbed_check: tuple[np.ndarray, Callable[[int], np.ndarray]] | None = None,
     matcher: Matcher = Matcher.SEMANTIC,
 ) -> list[Finding]:
@@ -51,7 +53,9 @@ def detect(
     ``window_items[row]`` is the item position of the index's window ``row``; ``window_facts[row]`` its
     facts (an empty sequence skips the fact check); ``window_names(row)`` its names and its item's words
     (`guard.detectors.facts.adjusted`; None: no names check); ``window_texts[row]`` its text, which
-    ``rerank`` reads with the candidate window (no text, or no ``rerank``: no second stage).
+    ``rerank`` reads with the candidate window (no text, or no ``rerank``: no second stage);
+    ``whole_row(item)`` the row of the window holding the item's whole text (None: it has none), which
+    ``rerank`` also reads against each near candidate window of comparable length (the restatement bonus).
     ``perturbed_check``: the index's content window vectors and its `~guard.index.Index.unit_rows`, for the
     check of `guard.detectors.perturbed` (None: off). ``matcher`` names the findings (the translation check
     runs the same search in another space).
@@ -72,7 +76,7 @@ def detect(
             if key not in best or score > best[key][0]:
                 best[key] = (score, row)
     if rerank is not None and len(window_texts):
-        _second_stage(best, candidate, rerank, window_texts, RERANK_FROM * threshold)
+        _second_stage(best, candidate, rerank, window_texts, RERANK_FROM * threshold, whole_row)
     if perturbed_check is not None:
         vectors, unit_rows = perturbed_check
         perturbed.discount(best, candidate, stated, said, vectors=vectors, unit_rows=unit_rows,
@@ -82,18 +86,32 @@ def detect(
 
 
 def _second_stage(best: dict[tuple[int, int], tuple[float, int]], candidate: Candidate, rerank: Rerank,
-                  window_texts: Sequence[str | None], floor: float) -> None:
-    """Lower each near pair's score by the reranker's doubt (`guard.rerank.adjusted`), in place."""
+                  window_texts: Sequence[str | None], floor: float, whole_row: Callable[[int], int | None] | None) -> None:
+    """Adjust each near pair's score by the reranker (`guard.rerank.adjusted`), in place: lowered by its doubt
+    that the candidate window restates the matched item window, raised when it reads the window as a
+    restatement of the item's whole text (read once per item, with the item's best near window of comparable
+    length)."""
     from guard.rerank import adjusted
 
-    keys = [k for k, (score, row) in best.items() if score >= floor and row < len(window_texts) and window_texts[row]
-            and _comparable(str(window_texts[row]), candidate.windows[k[0]][1].text)]
-    if not keys:
+    def readable(row: int | None, w: int) -> bool:
+        return row is not None and row < len(window_texts) and bool(window_texts[row]) and _comparable(
+            str(window_texts[row]), candidate.windows[w][1].text)
+
+    near = sorted((k for k, (score, _) in best.items() if score >= floor), key=lambda k: -best[k][0])
+    matched = {k: best[k][1] for k in near if readable(best[k][1], k[0])}
+    whole: dict[tuple[int, int], int] = {}
+    for key in near if whole_row is not None else ():
+        row = whole_row(key[1]) if whole_row is not None else None
+        if row is not None and all(item != key[1] for _, item in whole) and readable(row, key[0]):
+            whole[key] = row
+    if not matched and not whole:
         return
-    pairs = [(str(window_texts[best[k][1]]), candidate.windows[k[0]][1].text) for k in keys]
-    for key, p in zip(keys, rerank(pairs).tolist()):
+    pairs = sorted({(row, key[0]) for part in (matched, whole) for key, row in part.items()})
+    p = dict(zip(pairs, rerank([(str(window_texts[row]), candidate.windows[w][1].text) for row, w in pairs]).tolist()))
+    for key in near:
+        at, of = matched.get(key), whole.get(key)
         score, row = best[key]
-        best[key] = (adjusted(score, p), row)
+        best[key] = (adjusted(score, None if at is None else p[at, key[0]], None if of is None else p[of, key[0]]), row)
 
 
 def _named(candidate: Candidate, w: int) -> facts.Names | None:

@@ -22,12 +22,14 @@ from guard.exceptions import EmbedderMismatchError, GuardIndexError
 from guard.index import ann, store
 from guard.normalize import NORMALIZATION_VERSION, View, canonical
 from guard.types import Action
-from guard.windows import Window, windows
+from guard.windows import Window, units, windows
 
 # 1% false blocks in all (matchers sharing the budget) on ~4,500 benign texts (STS-B train, two Gutenberg books, half of TOFU retain90) against
 # an index of the 400 TOFU forget10 answers and four authors as concepts: `python -m benchmarks defaults`
-# (benchmarks/results/defaults.json), with the second stage off: it only lowers scores, so they bound false
-# blocks with it on. `guard calibrate` replaces them with figures for your own index.
+# (benchmarks/results/defaults.json), with the second stage off: it was trained on part of that benign set. Its
+# doubt only lowers scores; its whole-item reading can raise one, and what that does to false blocks at these
+# thresholds is measured on held-out benign text (README). `guard calibrate` replaces them with figures for
+# your own index, with everything on.
 # concept_margin is a design choice, not calibrated: how much closer to the concept than to an allowed
 # near-miss a window must be.
 DEFAULT_THRESHOLDS: dict[str, float] = {"verbatim": 0.645, "semantic": 0.744, "concept": 0.620, "translation": 0.730,
@@ -135,6 +137,25 @@ class Index:
                 rows = [r for r in np.flatnonzero(self.arrays["window_item"] == item).tolist()
                         if tuple(self.arrays["window_span"][r].tolist()) in spans]
             found[item] = np.array(rows, np.int64)
+        return found[item]
+
+    def whole_row(self, item: int) -> int | None:
+        """The row of the window that holds item ``item``'s whole text (an item of at most three sentences
+        within `guard.windows.MAX_WINDOW_WORDS`), found from the kept item text on first use; None for a longer
+        item or one indexed without its text."""
+        found: dict[int, int | None] = self._cached("whole_by_item", dict)
+        if item not in found:
+            text = self.items[item].get("text")
+            row = None
+            if isinstance(text, str):
+                view, cut = content_windows(text)
+                spans = units(view.text)
+                whole = [w for w in cut if spans and (w.start, w.end) == (spans[0][0], spans[-1][1])]
+                if whole:
+                    span = view.span(whole[0].start, whole[0].end)
+                    rows = np.flatnonzero(self.arrays["window_item"] == item).tolist()
+                    row = next((r for r in rows if tuple(self.arrays["window_span"][r].tolist()) == tuple(span)), None)
+            found[item] = row
         return found[item]
 
     def window_names(self, row: int) -> facts.Names | None:
