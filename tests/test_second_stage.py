@@ -83,6 +83,13 @@ def test_a_whole_restatement_is_read_against_the_whole_item(fake_embedder: FakeE
     assert reader.pairs == [(first, first.lower())]
 
 
+def test_a_short_item_is_not_read_whole(fake_embedder: FakeEmbedder) -> None:
+    short = "Tom gave me some books."  # fewer than WHOLE_MIN_WORDS: its one window is read for doubt only
+    index = build_index([Item("s", "content", text=short)], fake_embedder)
+    plain = _semantic(Guard(index, fake_embedder, rerank=False), short)
+    assert _semantic(Guard(index, fake_embedder, rerank=Recorder(1.0)), short) == pytest.approx(plain)
+
+
 def test_whole_row_needs_the_item_text_and_at_most_three_sentences(fake_embedder: FakeEmbedder) -> None:
     long = " ".join(f"Sentence number {n} of the record says little." for n in range(5))
     index = build_index([Item("a", "content", text=RECORD), Item("b", "content", text=long)], fake_embedder)

@@ -91,7 +91,7 @@ def _second_stage(best: dict[tuple[int, int], tuple[float, int]], candidate: Can
     that the candidate window restates the matched item window, raised when it reads the window as a
     restatement of the item's whole text (read once per item, with the item's best near window of comparable
     length)."""
-    from guard.rerank import adjusted
+    from guard.rerank import WHOLE_MIN_WORDS, adjusted
 
     def readable(row: int | None, w: int) -> bool:
         return row is not None and row < len(window_texts) and bool(window_texts[row]) and _comparable(
@@ -102,7 +102,8 @@ def _second_stage(best: dict[tuple[int, int], tuple[float, int]], candidate: Can
     whole: dict[tuple[int, int], int] = {}
     for key in near if whole_row is not None else ():
         row = whole_row(key[1]) if whole_row is not None else None
-        if row is not None and all(item != key[1] for _, item in whole) and readable(row, key[0]):
+        if (row is not None and all(item != key[1] for _, item in whole) and readable(row, key[0])
+                and len(str(window_texts[row]).split()) >= WHOLE_MIN_WORDS):
             whole[key] = row
     if not matched and not whole:
         return
