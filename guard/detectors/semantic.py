@@ -99,12 +99,13 @@ def _second_stage(best: dict[tuple[int, int], tuple[float, int]], candidate: Can
 
     near = sorted((k for k, (score, _) in best.items() if score >= floor), key=lambda k: -best[k][0])
     matched = {k: best[k][1] for k in near if readable(best[k][1], k[0])}
-    whole: dict[tuple[int, int], int] = {}
-    for key in near if whole_row is not None else ():
-        row = whole_row(key[1]) if whole_row is not None else None
-        if (row is not None and all(item != key[1] for _, item in whole) and readable(row, key[0])
-                and len(str(window_texts[row]).split()) >= WHOLE_MIN_WORDS):
-            whole[key] = row
+    whole: dict[tuple[int, int], int] = {}  # per item, its best near window read against its whole text
+    read: set[int] = set()
+    for w, item in near:
+        row = None if whole_row is None or item in read else whole_row(item)
+        if row is not None and len(str(window_texts[row]).split()) >= WHOLE_MIN_WORDS and readable(row, w):
+            whole[w, item] = row
+            read.add(item)
     if not matched and not whole:
         return
     pairs = sorted({(row, key[0]) for part in (matched, whole) for key, row in part.items()})
