@@ -20,11 +20,12 @@ to the first stage):
 - the matched item window against the candidate window: doubt lowers the pair,
   ``cosine - PENALTY * max(0, 1 - 2p)``, ``p`` the probability that the candidate restates the item (a pair
   it more likely than not reads as a restatement keeps its cosine);
-- the item's *whole* text (an item of up to three sentences and at least `WHOLE_MIN_WORDS` words) against
-  the candidate window: a restatement
+- the item's *whole* text (an item of up to three sentences) against the candidate window: a restatement
   raises the pair, ``+ BOOST * max(0, 2p - 1)``. Read whole, a paraphrase of the item says what the item
   says; the same text with one fact changed does not, though its windows match as closely. A partial copy
-  is not of comparable length and is never read this way, so it keeps its first-stage score.
+  is not of comparable length and is never read this way, so it keeps its first-stage score. An item under
+  `WHOLE_MIN_WORDS` words is read this way only where the pair already reaches the threshold: there the
+  bonus can confirm a block (rank a restatement above a text that changed a fact), never make one.
 
 The bonus is the one part of guard's scoring that raises a score. The shipped thresholds are calibrated
 with the second stage off (its training data is part of that benign set); its effect on false blocks at
@@ -51,8 +52,9 @@ from guard.exceptions import DependencyError, GuardError
 WEIGHTS = Path(__file__).resolve().parent / "models" / "rerank-minilm-lora.safetensors"
 PENALTY = 0.3  # chosen on held-apart TOFU authors (benchmarks/rerank.py); a sure "no" costs a pair 0.3
 BOOST = 0.1  # what a sure "yes, it restates the whole item" adds to a pair (benchmarks/README.md, "rerank")
-# The items it reads whole: trained on answers of 20-60 words, it reads a shared subject in two everyday
-# sentences of a few words as a restatement ("Tom may have some good ideas." / "Tom gave me some books.").
+# The items whose whole reading may make a block: trained on answers of 20-60 words, it reads a shared subject
+# in two everyday sentences of a few words as a restatement ("Tom may have some good ideas." / "Tom gave me
+# some books."); a shorter item's reading only confirms a block the first stage already made.
 WHOLE_MIN_WORDS = 12  # the tenth percentile of its training answers' lengths
 RANK, ALPHA = 8, 16
 MAX_TOKENS = 192  # both windows together, in word pieces (a window is at most 96 words)

@@ -83,11 +83,22 @@ def test_a_whole_restatement_is_read_against_the_whole_item(fake_embedder: FakeE
     assert reader.pairs == [(first, first.lower())]
 
 
-def test_a_short_item_is_not_read_whole(fake_embedder: FakeEmbedder) -> None:
-    short = "Tom gave me some books."  # fewer than WHOLE_MIN_WORDS: its one window is read for doubt only
+def test_a_short_item_read_whole_confirms_a_block_and_never_makes_one(fake_embedder: FakeEmbedder) -> None:
+    short, said = "Tom gave me some books.", "Tom gave me some very old books."  # under WHOLE_MIN_WORDS
     index = build_index([Item("s", "content", text=short)], fake_embedder)
-    plain = _semantic(Guard(index, fake_embedder, rerank=False), short)
-    assert _semantic(Guard(index, fake_embedder, rerank=Recorder(1.0)), short) == pytest.approx(plain)
+    plain = _semantic(Guard(index, fake_embedder, rerank=False), said)
+    assert 0.5 < plain < 1.0 - BOOST
+    index.manifest["thresholds"]["semantic"] = plain - 0.01  # the first stage already blocks it: a restatement ranks higher
+    assert _semantic(Guard(index, fake_embedder, rerank=Recorder(1.0)), said) == pytest.approx(plain + BOOST)
+    index.manifest["thresholds"]["semantic"] = plain / 0.9  # near (read for doubt) but under the bar: no bonus lifts it over
+    assert _semantic(Guard(index, fake_embedder, rerank=Recorder(1.0)), said) == pytest.approx(plain)
+    long = Guard(build_index([Item("j", "content", text=JOB)], fake_embedder), fake_embedder, rerank=False)
+    reworded = JOB.replace("works as", "is")
+    first = _semantic(long, reworded)
+    bar = first + BOOST / 2  # an item of WHOLE_MIN_WORDS or more: the reading may make a block
+    long.index.manifest["thresholds"]["semantic"] = bar
+    raised = _semantic(Guard(long.index, fake_embedder, rerank=Recorder(1.0)), reworded)
+    assert raised == pytest.approx(min(1.0, first + BOOST)) and raised >= bar
 
 
 def test_whole_row_needs_the_item_text_and_at_most_three_sentences(fake_embedder: FakeEmbedder) -> None:

@@ -76,7 +76,7 @@ def detect(
             if key not in best or score > best[key][0]:
                 best[key] = (score, row)
     if rerank is not None and len(window_texts):
-        _second_stage(best, candidate, rerank, window_texts, RERANK_FROM * threshold, whole_row)
+        _second_stage(best, candidate, rerank, window_texts, threshold, whole_row)
     if perturbed_check is not None:
         vectors, unit_rows = perturbed_check
         perturbed.discount(best, candidate, stated, said, vectors=vectors, unit_rows=unit_rows,
@@ -86,26 +86,28 @@ def detect(
 
 
 def _second_stage(best: dict[tuple[int, int], tuple[float, int]], candidate: Candidate, rerank: Rerank,
-                  window_texts: Sequence[str | None], floor: float, whole_row: Callable[[int], int | None] | None) -> None:
+                  window_texts: Sequence[str | None], threshold: float, whole_row: Callable[[int], int | None] | None) -> None:
     """Adjust each near pair's score by the reranker (`guard.rerank.adjusted`), in place: lowered by its doubt
     that the candidate window restates the matched item window, raised when it reads the window as a
     restatement of the item's whole text (read once per item, with the item's best near window of comparable
-    length)."""
+    length; for an item under `~guard.rerank.WHOLE_MIN_WORDS` words only where that window already reaches
+    ``threshold``: there the reading can confirm a block, never make one)."""
     from guard.rerank import WHOLE_MIN_WORDS, adjusted
 
     def readable(row: int | None, w: int) -> bool:
         return row is not None and row < len(window_texts) and bool(window_texts[row]) and _comparable(
             str(window_texts[row]), candidate.windows[w][1].text)
 
-    near = sorted((k for k, (score, _) in best.items() if score >= floor), key=lambda k: -best[k][0])
+    near = sorted((k for k, (score, _) in best.items() if score >= RERANK_FROM * threshold), key=lambda k: -best[k][0])
     matched = {k: best[k][1] for k in near if readable(best[k][1], k[0])}
     whole: dict[tuple[int, int], int] = {}  # per item, its best near window read against its whole text
     read: set[int] = set()
     for w, item in near:
         row = None if whole_row is None or item in read else whole_row(item)
-        if row is not None and len(str(window_texts[row]).split()) >= WHOLE_MIN_WORDS and readable(row, w):
-            whole[w, item] = row
+        if row is not None and readable(row, w):
             read.add(item)
+            if len(str(window_texts[row]).split()) >= WHOLE_MIN_WORDS or best[w, item][0] >= threshold:
+                whole[w, item] = row
     if not matched and not whole:
         return
     pairs = sorted({(row, key[0]) for part in (matched, whole) for key, row in part.items()})
