@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from benchmarks.rerank_data import Pool, parts, swapped
 
@@ -37,3 +38,32 @@ def test_text_without_facts_has_no_swap_and_one_sentence_has_no_parts() -> None:
 def test_swaps_are_reproducible() -> None:
     text = "Maria Okafor wrote 'Silent Rivers' in 1987."
     assert swapped(text, POOL, random.Random(3)) == swapped(text, POOL, random.Random(3))
+
+
+class _Embedder:
+    """Stands in for MiniLM: one-hot by the first letter, so an easy negative pairs with a same-letter answer."""
+
+    def embed(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        out = np.zeros((len(texts), 26), dtype="float32")
+        for n, t in enumerate(texts):
+            out[n, ord(t[0].lower()) - ord("a")] = 1.0
+        return out
+
+
+def test_training_pairs_keep_changed_facts_negative_and_restatements_positive() -> None:
+    from benchmarks.rerank import training_pairs
+
+    rows = [{"answer": f"A{n} wrote a book in 19{n}0.", "paraphrased_answer": f"In 19{n}0, A{n} wrote a book.",
+             "perturbed_answer": [f"A{n} wrote a book in 18{n}{k}." for k in range(5)]} for n in range(3)]
+    pairs = training_pairs(rows, ["Another text entirely."], _Embedder())
+    for r in rows:
+        a, p = r["answer"], r["paraphrased_answer"]
+        assert all((a, q, 0) in pairs for q in r["perturbed_answer"])  # every changed fact, against the answer
+        assert sum((p, q, 0) in pairs for q in r["perturbed_answer"]) == 1  # and one against the paraphrase
+        assert not any(b in r["perturbed_answer"] and y == 1 for _, b, y in pairs)
+        assert (a, p, 1) in pairs and (p, a, 1) in pairs
+    assert ("A0 wrote a book in 1900.", "Another text entirely.", 0) in pairs  # easy: the nearest answer
+    assert len(pairs) == 3 * (2 + 5 + 1) + 2 + 1  # (a, a) positives for even rows
+    assert pairs == training_pairs(rows, ["Another text entirely."], _Embedder())  # seeded
