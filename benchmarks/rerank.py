@@ -1,6 +1,6 @@
 """Train the second-stage reranker (`guard.rerank`) and write ``guard/models/rerank-minilm-lora.safetensors``.
 
-    python -m benchmarks rerank [--data ../shared/data] [--holdout N] [--epochs 3] [--made-up]
+    python -m benchmarks rerank [--data ../shared/data] [--holdout N | --folds K] [--epochs 3] [--seed 0] [--made-up]
 
 Training data, all held apart from TOFU forget10 (which ``python -m benchmarks quality`` measures) and from
 retain90 authors 91-180 (its easy negatives):
@@ -22,7 +22,11 @@ frozen; AdamW lr 5e-4, batch 16, positive weight 3, 3 epochs, seed 0; ~20 min on
 
 ``--holdout N`` trains on all but the last N questions (their authors unseen) and reports, on those, the
 share of paraphrases caught at 1% false blocks on the perturbed answers for several values of
-`guard.rerank.PENALTY`; that is how the shipped value was chosen. Without it, the weights are written.
+`guard.rerank.PENALTY`; that is how the shipped value was chosen. Its 80 questions are 4 authors (1% = 4
+perturbed answers), too few to choose between two training recipes (benchmarks/README.md, "rerank").
+``--folds K`` trains K models, each with every K-th author held out, and reports the held-out figures pooled
+over all 400 questions (1% = 20 perturbed answers, forget10's size) and per fold: ~K x 17 min here. Without
+either, the weights are written.
 """
 
 from __future__ import annotations
@@ -125,10 +129,12 @@ def train(pairs: list[tuple[str, str, int]], epochs: int, seed: int = 0) -> tupl
     return tokenizer, encoder, head, losses
 
 
-def holdout_report(rows: list[dict[str, Any]], model: tuple[Any, Any, Any], embedder: Any) -> dict[str, Any]:
+def held_scores(rows: list[dict[str, Any]], model: tuple[Any, Any, Any], embedder: Any) -> tuple[np.ndarray, ...]:
+    """MiniLM cosine and the model's ``p`` for each (answer, paraphrase) and (answer, perturbed answer) pair of
+    ``rows``, whole texts, and which pairs are paraphrases."""
     import torch
 
-    from guard.rerank import PENALTY, logits
+    from guard.rerank import logits
 
     tokenizer, encoder, head = model
     pairs = [(r["answer"], t) for r in rows for t in [r["paraphrased_answer"], *r["perturbed_answer"]]]
@@ -136,52 +142,107 @@ def holdout_report(rows: list[dict[str, Any]], model: tuple[Any, Any, Any], embe
         p = np.concatenate([torch.sigmoid(logits(tokenizer, encoder, head, pairs[i : i + 32])).numpy()
                             for i in range(0, len(pairs), 32)])
     a, c = embedder.embed([x for x, _ in pairs]), embedder.embed([y for _, y in pairs])
-    cosine = (a * c).sum(axis=1)
-    positive = np.array([i % 6 == 0 for i in range(len(pairs))])
-    out: dict[str, Any] = {"questions": len(rows), "cosine_caught_at_1pct": round(tpr_at_fpr(cosine[positive], cosine[~positive], 0.01)[0], 4)}
+    positive = np.array([j == 0 for r in rows for j in range(1 + len(r["perturbed_answer"]))])  # the paraphrase comes first
+    return (a * c).sum(axis=1), p, positive
+
+
+def holdout_report(cosine: np.ndarray, p: np.ndarray, positive: np.ndarray) -> dict[str, Any]:
+    """Paraphrases caught at 1% (and 5%) false blocks on the perturbed answers, by cosine alone, with each
+    penalty in `PENALTIES`, and with the shipped penalty plus each bonus in `BOOSTS` (as `guard.rerank.adjusted`)."""
+    from guard.rerank import PENALTY
+
+    def caught(s: np.ndarray, fpr: float) -> float:
+        return round(tpr_at_fpr(s[positive], s[~positive], fpr)[0], 4)
+
+    out: dict[str, Any] = {"questions": int(positive.sum()), "cosine_caught_at_1pct": caught(cosine, 0.01)}
     for penalty in PENALTIES:
-        s = cosine - penalty * np.maximum(0.0, 1.0 - 2.0 * p)  # as guard.rerank.adjusted, with this penalty
-        out[f"penalty_{penalty}_caught_at_1pct"] = round(tpr_at_fpr(s[positive], s[~positive], 0.01)[0], 4)
+        out[f"penalty_{penalty}_caught_at_1pct"] = caught(cosine - penalty * np.maximum(0.0, 1.0 - 2.0 * p), 0.01)
     shipped = cosine - PENALTY * np.maximum(0.0, 1.0 - 2.0 * p)
-    for boost in BOOSTS:  # and a sure "yes" on the whole item gains ``boost`` (as guard.rerank.adjusted)
+    for boost in BOOSTS:
         s = shipped + boost * np.maximum(0.0, 2.0 * p - 1.0)
-        out[f"boost_{boost}_caught_at_1pct"] = round(tpr_at_fpr(s[positive], s[~positive], 0.01)[0], 4)
-        out[f"boost_{boost}_caught_at_5pct"] = round(tpr_at_fpr(s[positive], s[~positive], 0.05)[0], 4)
+        out[f"boost_{boost}_caught_at_1pct"] = caught(s, 0.01)
+        out[f"boost_{boost}_caught_at_5pct"] = caught(s, 0.05)
     return out
+
+
+def folds(rows: list[dict[str, Any]], k: int, per_author: int = 20) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """(training rows, held-out rows) for each of ``k`` folds; a fold holds out every ``k``-th author
+    (TOFU lists ``per_author`` questions per author, in order), so no author is on both sides."""
+    if not 2 <= k <= len(rows) // per_author:
+        raise ValueError(f"--folds must be between 2 and {len(rows) // per_author} (one author per fold at most)")
+    return [([r for i, r in enumerate(rows) if (i // per_author) % k != f], [r for i, r in enumerate(rows) if (i // per_author) % k == f])
+            for f in range(k)]
 
 
 def run(data: Path, *args: str) -> dict[str, Any]:
     from guard.embedding import load_embedder
-    from guard.rerank import WEIGHTS, trained_state
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks rerank")
     parser.add_argument("--holdout", type=int, default=0, help="keep the last N retain_perturbed questions apart")
+    parser.add_argument("--folds", type=int, default=0, help="train K models, each with every K-th author held out, "
+                        "and report the held-out figures pooled (writes results/rerank-folds.json, not the weights)")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--made-up", action="store_true", help="add made-up pairs (benchmarks/rerank_data.py); "
                         "measured not to help, see benchmarks/README.md")
     opts = parser.parse_args(args)
+    if opts.holdout and opts.folds:
+        parser.error("--holdout and --folds are two ways to hold questions apart: pick one")
     rows = D.tofu_retain_perturbed(data)
+    try:
+        splits = folds(rows, opts.folds) if opts.folds else []
+    except ValueError as e:
+        parser.error(str(e))
     retain = [r["answer"] for r in D.tofu_retain(data)]
-    train_rows, held = (rows[: -opts.holdout], rows[-opts.holdout :]) if opts.holdout else (rows, [])
     embedder = load_embedder()
-    pairs = training_pairs(train_rows, retain[400:1800:2], embedder, retain[401:1800:2] if opts.made_up else None)
-    t0 = time.perf_counter()
-    tokenizer, encoder, head, losses = train(pairs, opts.epochs)
     data_note = " (made-up pairs from odd rows)" if opts.made_up else ""
     result: dict[str, Any] = {"data": f"TOFU tofu__retain_perturbed.json, tofu__retain90.json rows 400-1800{data_note}",
-                              "pairs": len(pairs), "positives": sum(y for *_, y in pairs), "epochs": opts.epochs,
-                              "mean_loss_per_epoch": losses, "train_seconds": round(time.perf_counter() - t0)}
-    if held:
-        result["holdout"] = holdout_report(held, (tokenizer, encoder, head), embedder)
+                              "epochs": opts.epochs, "seed": opts.seed}
+
+    def fit(train_rows: list[dict[str, Any]]) -> tuple[tuple[Any, Any, Any], dict[str, Any]]:
+        pairs = training_pairs(train_rows, retain[400:1800:2], embedder, retain[401:1800:2] if opts.made_up else None,
+                               seed=opts.seed)
+        t0 = time.perf_counter()
+        tokenizer, encoder, head, losses = train(pairs, opts.epochs, seed=opts.seed)
+        return (tokenizer, encoder, head), {"pairs": len(pairs), "positives": sum(y for *_, y in pairs),
+                                            "mean_loss_per_epoch": losses, "train_seconds": round(time.perf_counter() - t0)}
+
+    if splits:
+        return _run_folds(splits, fit, embedder, result)
+    model, info = fit(rows[: -opts.holdout] if opts.holdout else rows)
+    result.update(info)
+    if opts.holdout:
+        result["holdout"] = holdout_report(*held_scores(rows[-opts.holdout :], model, embedder))
         path = write_result("rerank-holdout", result)
     else:
         from safetensors.torch import save_file
 
+        from guard.rerank import WEIGHTS, trained_state
+
         WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
         tmp = WEIGHTS.with_suffix(".tmp")
-        save_file(trained_state(encoder, head), str(tmp))
+        save_file(trained_state(model[1], model[2]), str(tmp))
         tmp.replace(WEIGHTS)
         result["weights"] = str(WEIGHTS.relative_to(WEIGHTS.parents[2]))
         path = write_result("rerank", result)
     log(f"wrote {path}")
+    return result
+
+
+def _run_folds(splits: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]], fit: Any, embedder: Any,
+               result: dict[str, Any]) -> dict[str, Any]:
+    """Every question held out once; the pooled figure has forget10's size (400 paraphrases, 2,000 perturbed
+    answers: 1% is 20 of them). Written after each fold, so a stopped run keeps what it measured."""
+    scores: list[tuple[np.ndarray, ...]] = []
+    result["folds"] = []
+    k = len(splits)
+    for n, (train_rows, held) in enumerate(splits):
+        log(f"fold {n + 1}/{k}: training on {len(train_rows)} questions, {len(held)} held out")
+        model, info = fit(train_rows)
+        scores.append(held_scores(held, model, embedder))
+        result["folds"].append({**info, "held_out": holdout_report(*scores[-1])})
+        result["pooled"] = holdout_report(*(np.concatenate(part) for part in zip(*scores)))
+        result["folds_done"] = f"{n + 1} of {k}"
+        path = write_result("rerank-folds", result)
+        log(f"fold {n + 1}/{k}: {result['folds'][-1]['held_out']}; wrote {path}")
     return result

@@ -67,3 +67,37 @@ def test_training_pairs_keep_changed_facts_negative_and_restatements_positive() 
     assert ("A0 wrote a book in 1900.", "Another text entirely.", 0) in pairs  # easy: the nearest answer
     assert len(pairs) == 3 * (2 + 5 + 1) + 2 + 1  # (a, a) positives for even rows
     assert pairs == training_pairs(rows, ["Another text entirely."], _Embedder())  # seeded
+
+
+def test_folds_hold_each_author_out_exactly_once() -> None:
+    import pytest
+
+    from benchmarks.rerank import folds
+
+    rows = [{"author": n // 20, "n": n} for n in range(400)]
+    split = folds(rows, 5)
+    held = [r["n"] for _, out in split for r in out]
+    assert sorted(held) == list(range(400))  # every question once
+    for train_rows, out in split:
+        assert len(out) == 80 and len(train_rows) == 320
+        assert not {r["author"] for r in train_rows} & {r["author"] for r in out}
+    with pytest.raises(ValueError, match="between 2 and 20"):
+        folds(rows, 21)
+
+
+def test_holdout_report_reads_the_penalty_and_the_bonus_as_guard_does() -> None:
+    import numpy as np
+
+    from benchmarks.rerank import holdout_report
+
+    # 100 questions: paraphrases at cosine 0.80, perturbed answers at 0.85 (cosine alone catches none at 1%);
+    # the model says yes to every paraphrase and no to every perturbed answer
+    positive = np.array([j == 0 for _ in range(100) for j in range(6)])
+    cosine = np.where(positive, 0.80, 0.85)
+    p = np.where(positive, 0.99, 0.01)
+    out = holdout_report(cosine, p, positive)
+    assert out["questions"] == 100 and out["cosine_caught_at_1pct"] == 0.0
+    assert out["penalty_0.1_caught_at_1pct"] == 1.0  # 0.85 - 0.098 < 0.80
+    assert out["boost_0.05_caught_at_1pct"] == 1.0
+    out = holdout_report(cosine, np.full_like(p, 0.5), positive)  # an undecided model changes nothing
+    assert out["penalty_1.0_caught_at_1pct"] == 0.0 and out["boost_0.5_caught_at_1pct"] == 0.0
