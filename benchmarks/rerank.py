@@ -1,14 +1,14 @@
 """Train the second-stage reranker (`guard.rerank`) and write ``guard/models/rerank-minilm-lora.safetensors``.
 
-    python -m benchmarks rerank [--data ../shared/data] [--holdout N | --folds K] [--epochs 3] [--seed 0] [--made-up]
+    python -m benchmarks rerank [--data ../shared/data] [--holdout N | --folds K] [--epochs 3] [--seed 0] [--made-up] [--all-perturbed]
 
 Training data, all held apart from TOFU forget10 (which ``python -m benchmarks quality`` measures) and from
 retain90 authors 91-180 (its easy negatives):
 
 - ``tofu__retain_perturbed.json`` (retain90's first 20 authors, 400 questions): positives are (answer,
   paraphrase), (paraphrase, answer) and, for half the rows, (answer, answer); hard negatives are
-  (answer, each of the 5 perturbed answers) and (paraphrase, one perturbed answer): the same sentence
-  with a fact changed.
+  (answer, each of the 5 perturbed answers) and (paraphrase, one perturbed answer; all five with
+  ``--all-perturbed``, measured worse on forget10 and off): the same sentence with a fact changed.
 - easy negatives: 700 answers of retain90 authors 21-90 (even rows 400-1800), each paired with the
   training answer nearest to it by MiniLM cosine.
 - with ``--made-up`` (off by default: measured not to help, benchmarks/README.md), made-up pairs
@@ -48,9 +48,10 @@ BOOSTS = (0.05, 0.1, 0.2, 0.3, 0.5)
 
 
 def training_pairs(rows: list[dict[str, Any]], easy: list[str], embedder: Any, made_up: list[str] | None = None,
-                   seed: int = 0) -> list[tuple[str, str, int]]:
+                   seed: int = 0, all_perturbed: bool = False) -> list[tuple[str, str, int]]:
     """(item text, candidate text, label) pairs. With ``made_up`` (answers), made-up pairs
-    (`benchmarks.rerank_data`) from those and from each paraphrase are added (``--made-up``)."""
+    (`benchmarks.rerank_data`) from those and from each paraphrase are added (``--made-up``); with
+    ``all_perturbed``, every perturbed answer against the paraphrase, not one (``--all-perturbed``)."""
     from benchmarks.rerank_data import Pool
 
     rng = random.Random(seed)
@@ -60,7 +61,10 @@ def training_pairs(rows: list[dict[str, Any]], easy: list[str], embedder: Any, m
         a, p = r["answer"], r["paraphrased_answer"]
         out += [(a, p, 1), (p, a, 1)] + ([(a, a, 1)] if n % 2 == 0 else [])
         out += [(a, q, 0) for q in r["perturbed_answer"]]
-        out.append((p, rng.choice(r["perturbed_answer"]), 0))
+        if all_perturbed:
+            out += [(p, q, 0) for q in r["perturbed_answer"]]
+        else:
+            out.append((p, rng.choice(r["perturbed_answer"]), 0))
         if pool:
             out += _made_up(a, p, pool, rng)
     answers = [r["answer"] for r in rows]
@@ -185,6 +189,8 @@ def run(data: Path, *args: str) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--made-up", action="store_true", help="add made-up pairs (benchmarks/rerank_data.py); "
                         "measured not to help, see benchmarks/README.md")
+    parser.add_argument("--all-perturbed", action="store_true", help="every perturbed answer against the paraphrase, "
+                        "not one; measured worse on forget10, see benchmarks/README.md")
     opts = parser.parse_args(args)
     if opts.holdout and opts.folds:
         parser.error("--holdout and --folds are two ways to hold questions apart: pick one")
@@ -195,13 +201,14 @@ def run(data: Path, *args: str) -> dict[str, Any]:
         parser.error(str(e))
     retain = [r["answer"] for r in D.tofu_retain(data)]
     embedder = load_embedder()
-    data_note = " (made-up pairs from odd rows)" if opts.made_up else ""
+    data_note = (" (made-up pairs from odd rows)" if opts.made_up else "") + (
+        " (every perturbed answer against the paraphrase)" if opts.all_perturbed else "")
     result: dict[str, Any] = {"data": f"TOFU tofu__retain_perturbed.json, tofu__retain90.json rows 400-1800{data_note}",
                               "epochs": opts.epochs, "seed": opts.seed}
 
     def fit(train_rows: list[dict[str, Any]]) -> tuple[tuple[Any, Any, Any], dict[str, Any]]:
         pairs = training_pairs(train_rows, retain[400:1800:2], embedder, retain[401:1800:2] if opts.made_up else None,
-                               seed=opts.seed)
+                               seed=opts.seed, all_perturbed=opts.all_perturbed)
         t0 = time.perf_counter()
         tokenizer, encoder, head, losses = train(pairs, opts.epochs, seed=opts.seed)
         return (tokenizer, encoder, head), {"pairs": len(pairs), "positives": sum(y for *_, y in pairs),

@@ -67,6 +67,9 @@ def test_training_pairs_keep_changed_facts_negative_and_restatements_positive() 
     assert ("A0 wrote a book in 1900.", "Another text entirely.", 0) in pairs  # easy: the nearest answer
     assert len(pairs) == 3 * (2 + 5 + 1) + 2 + 1  # (a, a) positives for even rows
     assert pairs == training_pairs(rows, ["Another text entirely."], _Embedder())  # seeded
+    every = training_pairs(rows, ["Another text entirely."], _Embedder(), all_perturbed=True)  # --all-perturbed
+    assert all((r["paraphrased_answer"], q, 0) in every for r in rows for q in r["perturbed_answer"])
+    assert len(every) == len(pairs) + 3 * 4
 
 
 def test_folds_hold_each_author_out_exactly_once() -> None:
