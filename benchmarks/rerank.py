@@ -1,6 +1,6 @@
 """Train the second-stage reranker (`guard.rerank`) and write ``guard/models/rerank-minilm-lora.safetensors``.
 
-    python -m benchmarks rerank [--data ../shared/data] [--holdout N | --folds K] [--epochs 3] [--seed 0] [--made-up] [--all-perturbed]
+    python -m benchmarks rerank [--data ../shared/data] [--holdout N | --folds K] [--epochs 3] [--seed 0] [--made-up] [--all-perturbed] [--full]
 
 Training data, all held apart from TOFU forget10 (which ``python -m benchmarks quality`` measures) and from
 retain90 authors 91-180 (its easy negatives):
@@ -26,7 +26,8 @@ share of paraphrases caught at 1% false blocks on the perturbed answers for seve
 perturbed answers), too few to choose between two training recipes (benchmarks/README.md, "rerank").
 ``--folds K`` trains K models, each with every K-th author held out, and reports the held-out figures pooled
 over all 400 questions (1% = 20 perturbed answers, forget10's size) and per fold: ~K x 17 min here. Without
-either, the weights are written.
+either, the weights are written. ``--full`` (with ``--folds`` or ``--holdout`` only: the shipped loader reads
+adapters) trains every base weight too, at `FULL_LR`.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from benchmarks.common import log, tpr_at_fpr, write_result
 
 PENALTIES = (0.1, 0.2, 0.3, 0.5, 1.0)
 BOOSTS = (0.05, 0.1, 0.2, 0.3, 0.5)
+FULL_LR = 3e-5  # the base weights' learning rate with --full (a throwaway holdout run, NOTES "Cross-encoder capacity")
 
 
 def training_pairs(rows: list[dict[str, Any]], easy: list[str], embedder: Any, made_up: list[str] | None = None,
@@ -94,7 +96,9 @@ def _made_up(item: str, restated: str, pool: Any, rng: random.Random) -> list[tu
     return out
 
 
-def train(pairs: list[tuple[str, str, int]], epochs: int, seed: int = 0) -> tuple[Any, Any, Any, list[float]]:
+def train(pairs: list[tuple[str, str, int]], epochs: int, seed: int = 0,
+          full: bool = False) -> tuple[Any, Any, Any, list[float]]:
+    """Adapters and head at lr 5e-4; with ``full``, every base weight too, at `FULL_LR` (``--full``)."""
     import torch
 
     from guard.rerank import build_model, logits
@@ -103,7 +107,14 @@ def train(pairs: list[tuple[str, str, int]], epochs: int, seed: int = 0) -> tupl
     rng = random.Random(seed)
     tokenizer, encoder, head = build_model()
     params = [p for p in encoder.parameters() if p.requires_grad] + list(head.parameters())
-    opt = torch.optim.AdamW(params, lr=5e-4, weight_decay=0.01)
+    groups: list[dict[str, Any]] = [{"params": params, "lr": 5e-4}]
+    if full:
+        base = [p for p in encoder.parameters() if not p.requires_grad]
+        for p in base:
+            p.requires_grad_(True)
+        groups.append({"params": base, "lr": FULL_LR})
+        params = params + base
+    opt = torch.optim.AdamW(groups, weight_decay=0.01)
     batch, losses = 16, []
     steps = epochs * math.ceil(len(pairs) / batch)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 50) * max(0.0, 1 - s / steps))
@@ -189,11 +200,15 @@ def run(data: Path, *args: str) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--made-up", action="store_true", help="add made-up pairs (benchmarks/rerank_data.py); "
                         "measured not to help, see benchmarks/README.md")
+    parser.add_argument("--full", action="store_true", help="train every base weight too (lr 3e-5); for --folds and "
+                        "--holdout only: the shipped loader reads adapters")
     parser.add_argument("--all-perturbed", action="store_true", help="every perturbed answer against the paraphrase, "
                         "not one; measured worse on forget10, see benchmarks/README.md")
     opts = parser.parse_args(args)
     if opts.holdout and opts.folds:
         parser.error("--holdout and --folds are two ways to hold questions apart: pick one")
+    if opts.full and not (opts.holdout or opts.folds):
+        parser.error("--full trains weights the shipped loader does not read (it reads adapters): use it with --folds or --holdout")
     rows = D.tofu_retain_perturbed(data)
     try:
         splits = folds(rows, opts.folds) if opts.folds else []
@@ -204,13 +219,13 @@ def run(data: Path, *args: str) -> dict[str, Any]:
     data_note = (" (made-up pairs from odd rows)" if opts.made_up else "") + (
         " (every perturbed answer against the paraphrase)" if opts.all_perturbed else "")
     result: dict[str, Any] = {"data": f"TOFU tofu__retain_perturbed.json, tofu__retain90.json rows 400-1800{data_note}",
-                              "epochs": opts.epochs, "seed": opts.seed}
+                              "epochs": opts.epochs, "seed": opts.seed, "trained": "every weight" if opts.full else "adapters"}
 
     def fit(train_rows: list[dict[str, Any]]) -> tuple[tuple[Any, Any, Any], dict[str, Any]]:
         pairs = training_pairs(train_rows, retain[400:1800:2], embedder, retain[401:1800:2] if opts.made_up else None,
                                seed=opts.seed, all_perturbed=opts.all_perturbed)
         t0 = time.perf_counter()
-        tokenizer, encoder, head, losses = train(pairs, opts.epochs, seed=opts.seed)
+        tokenizer, encoder, head, losses = train(pairs, opts.epochs, seed=opts.seed, full=opts.full)
         return (tokenizer, encoder, head), {"pairs": len(pairs), "positives": sum(y for *_, y in pairs),
                                             "mean_loss_per_epoch": losses, "train_seconds": round(time.perf_counter() - t0)}
 

@@ -104,3 +104,17 @@ def test_holdout_report_reads_the_penalty_and_the_bonus_as_guard_does() -> None:
     assert out["boost_0.05_caught_at_1pct"] == 1.0
     out = holdout_report(cosine, np.full_like(p, 0.5), positive)  # an undecided model changes nothing
     assert out["penalty_1.0_caught_at_1pct"] == 0.0 and out["boost_0.5_caught_at_1pct"] == 0.0
+
+
+def test_full_training_moves_the_base_weights_and_adapter_training_does_not() -> None:
+    import torch
+
+    from benchmarks.rerank import train
+    from guard.rerank import build_model
+
+    pairs = [("Tae-ho Park is male.", "Tae-ho Park's gender is male.", 1), ("Tae-ho Park is male.", "Tae-ho Park is female.", 0)]
+    for full in (False, True):
+        before = build_model()[1].embeddings.word_embeddings.weight.detach().clone()
+        _, encoder, _, losses = train(pairs, epochs=1, full=full)
+        moved = not torch.equal(before, encoder.embeddings.word_embeddings.weight.detach())
+        assert moved is full and len(losses) == 1
