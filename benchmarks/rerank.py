@@ -156,8 +156,10 @@ def held_scores(rows: list[dict[str, Any]], model: tuple[Any, Any, Any], embedde
     with torch.inference_mode():
         p = np.concatenate([torch.sigmoid(logits(tokenizer, encoder, head, pairs[i : i + 32])).numpy()
                             for i in range(0, len(pairs), 32)])
-    a, c = embedder.embed([x for x, _ in pairs]), embedder.embed([y for _, y in pairs])
-    positive = np.array([j == 0 for r in rows for j in range(1 + len(r["perturbed_answer"]))])  # the paraphrase comes first
+    per_row = [1 + len(r["perturbed_answer"]) for r in rows]  # the paraphrase first, then the perturbed answers
+    a = np.repeat(embedder.embed([r["answer"] for r in rows]), per_row, axis=0)  # each answer embedded once
+    c = embedder.embed([y for _, y in pairs])
+    positive = np.array([j == 0 for n in per_row for j in range(n)])
     return (a * c).sum(axis=1), p, positive
 
 
@@ -185,8 +187,8 @@ def folds(rows: list[dict[str, Any]], k: int, per_author: int = 20) -> list[tupl
     (TOFU lists ``per_author`` questions per author, in order), so no author is on both sides."""
     if not 2 <= k <= len(rows) // per_author:
         raise ValueError(f"--folds must be between 2 and {len(rows) // per_author} (one author per fold at most)")
-    return [([r for i, r in enumerate(rows) if (i // per_author) % k != f], [r for i, r in enumerate(rows) if (i // per_author) % k == f])
-            for f in range(k)]
+    fold_of = [(i // per_author) % k for i in range(len(rows))]
+    return [([r for r, g in zip(rows, fold_of) if g != f], [r for r, g in zip(rows, fold_of) if g == f]) for f in range(k)]
 
 
 def run(data: Path, *args: str) -> dict[str, Any]:
@@ -243,7 +245,8 @@ def run(data: Path, *args: str) -> dict[str, Any]:
 
         WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
         tmp = WEIGHTS.with_suffix(".tmp")
-        save_file(trained_state(model[1], model[2]), str(tmp))
+        _, encoder, head = model
+        save_file(trained_state(encoder, head), str(tmp))
         tmp.replace(WEIGHTS)
         result["weights"] = str(WEIGHTS.relative_to(WEIGHTS.parents[2]))
         path = write_result("rerank", result)
