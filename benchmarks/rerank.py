@@ -1,6 +1,7 @@
 """Train the second-stage reranker (`guard.rerank`) and write ``guard/models/rerank-minilm-lora.safetensors``.
 
-    python -m benchmarks rerank [--data ../shared/data] [--holdout N | --folds K] [--epochs 3] [--seed 0] [--made-up] [--all-perturbed] [--full]
+    python -m benchmarks rerank [--data ../shared/data] [--holdout N | --folds K [--only 3,5]] [--epochs 3] [--seed 0]
+                                [--made-up] [--all-perturbed] [--full]
 
 Training data, all held apart from TOFU forget10 (which ``python -m benchmarks quality`` measures) and from
 retain90 authors 91-180 (its easy negatives):
@@ -25,8 +26,11 @@ share of paraphrases caught at 1% false blocks on the perturbed answers for seve
 `guard.rerank.PENALTY`; that is how the shipped value was chosen. Its 80 questions are 4 authors (1% = 4
 perturbed answers), too few to choose between two training recipes (benchmarks/README.md, "rerank").
 ``--folds K`` trains K models, each with every K-th author held out, and reports the held-out figures pooled
-over all 400 questions (1% = 20 perturbed answers, forget10's size) and per fold: ~K x 17 min here. Without
-either, the weights are written. ``--full`` (with ``--folds`` or ``--holdout`` only: the shipped loader reads
+over all 400 questions (1% = 20 perturbed answers, forget10's size) and per fold: ~K x 17 min here; ``--only``
+runs the folds it names, in its order (pooled over those). Results go to ``results/rerank-folds.json`` for the
+shipped recipe and to a name that says the recipe otherwise (``rerank-folds-full.json``), so a variant never
+overwrites the baseline it is compared with; each fold's held-out scores are kept in
+``benchmarks/.cache/rerank-folds/`` to pool any subset of folds later. Without either, the weights are written. ``--full`` (with ``--folds`` or ``--holdout`` only: the shipped loader reads
 adapters) trains every base weight too, at `FULL_LR`.
 """
 
@@ -42,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import data as D
-from benchmarks.common import log, tpr_at_fpr, write_result
+from benchmarks.common import CACHE, log, tpr_at_fpr, write_result
 
 PENALTIES = (0.1, 0.2, 0.3, 0.5, 1.0)
 BOOSTS = (0.05, 0.1, 0.2, 0.3, 0.5)
@@ -198,6 +202,8 @@ def run(data: Path, *args: str) -> dict[str, Any]:
     parser.add_argument("--holdout", type=int, default=0, help="keep the last N retain_perturbed questions apart")
     parser.add_argument("--folds", type=int, default=0, help="train K models, each with every K-th author held out, "
                         "and report the held-out figures pooled (writes results/rerank-folds.json, not the weights)")
+    parser.add_argument("--only", default="", help="with --folds: the folds to run (1-based, comma-separated, in "
+                        "that order), e.g. 3,5")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--made-up", action="store_true", help="add made-up pairs (benchmarks/rerank_data.py); "
@@ -211,9 +217,12 @@ def run(data: Path, *args: str) -> dict[str, Any]:
         parser.error("--holdout and --folds are two ways to hold questions apart: pick one")
     if opts.full and not (opts.holdout or opts.folds):
         parser.error("--full trains weights the shipped loader does not read (it reads adapters): use it with --folds or --holdout")
+    if opts.only and not opts.folds:
+        parser.error("--only picks folds: use it with --folds")
     rows = D.tofu_retain_perturbed(data)
     try:
         splits = folds(rows, opts.folds) if opts.folds else []
+        chosen = chosen_folds(opts.only, opts.folds) if opts.folds else []
     except ValueError as e:
         parser.error(str(e))
     retain = [r["answer"] for r in D.tofu_retain(data)]
@@ -232,7 +241,7 @@ def run(data: Path, *args: str) -> dict[str, Any]:
                                             "mean_loss_per_epoch": losses, "train_seconds": round(time.perf_counter() - t0)}
 
     if splits:
-        return _run_folds(splits, fit, embedder, result)
+        return _run_folds(splits, chosen, fit, embedder, result, folds_name(opts))
     model, info = fit(rows[: -opts.holdout] if opts.holdout else rows)
     result.update(info)
     if opts.holdout:
@@ -254,20 +263,50 @@ def run(data: Path, *args: str) -> dict[str, Any]:
     return result
 
 
-def _run_folds(splits: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]], fit: Any, embedder: Any,
-               result: dict[str, Any]) -> dict[str, Any]:
-    """Every question held out once; the pooled figure has forget10's size (400 paraphrases, 2,000 perturbed
-    answers: 1% is 20 of them). Written after each fold, so a stopped run keeps what it measured."""
+def chosen_folds(only: str, k: int) -> list[int]:
+    """``--only`` read as 0-based fold indices in the order given; every fold when empty."""
+    if not only:
+        return list(range(k))
+    try:
+        picked = [int(part) for part in only.split(",")]
+    except ValueError:
+        raise ValueError(f"--only takes fold numbers separated by commas, e.g. 3,5 (got {only!r})") from None
+    if any(not 1 <= f <= k for f in picked) or len(set(picked)) != len(picked):
+        raise ValueError(f"--only: each fold once, between 1 and {k} (got {only!r})")
+    return [f - 1 for f in picked]
+
+
+def folds_name(opts: argparse.Namespace) -> str:
+    """``rerank-folds`` for the shipped recipe, with the options that differ from it appended otherwise."""
+    parts = ["rerank-folds"] + [flag for flag, on in (("full", opts.full), ("all-perturbed", opts.all_perturbed),
+                                                      ("made-up", opts.made_up)) if on]
+    if opts.seed:
+        parts.append(f"seed{opts.seed}")
+    if opts.epochs != 3:
+        parts.append(f"epochs{opts.epochs}")
+    return "-".join(parts)
+
+
+def _run_folds(splits: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]], chosen: list[int], fit: Any,
+               embedder: Any, result: dict[str, Any], name: str) -> dict[str, Any]:
+    """Every chosen fold's questions held out once; over all folds the pooled figure has forget10's size (400
+    paraphrases, 2,000 perturbed answers: 1% is 20 of them). Written after each fold, so a stopped run keeps
+    what it measured; each fold's scores go to ``benchmarks/.cache/rerank-folds/{name}-fold{N}.npz``."""
+    cache = CACHE / "rerank-folds"
+    cache.mkdir(parents=True, exist_ok=True)
     scores: list[tuple[np.ndarray, ...]] = []
     result["folds"] = []
     k = len(splits)
-    for n, (train_rows, held) in enumerate(splits):
-        log(f"fold {n + 1}/{k}: training on {len(train_rows)} questions, {len(held)} held out")
+    for done, f in enumerate(chosen):
+        train_rows, held = splits[f]
+        log(f"fold {f + 1} of {k} ({done + 1}/{len(chosen)} this run): training on {len(train_rows)} questions, "
+            f"{len(held)} held out")
         model, info = fit(train_rows)
         scores.append(held_scores(held, model, embedder))
-        result["folds"].append({**info, "held_out": holdout_report(*scores[-1])})
+        np.savez(cache / f"{name}-fold{f + 1}.npz", cosine=scores[-1][0], p=scores[-1][1], positive=scores[-1][2])
+        result["folds"].append({"fold": f + 1, **info, "held_out": holdout_report(*scores[-1])})
         result["pooled"] = holdout_report(*(np.concatenate(part) for part in zip(*scores)))
-        result["folds_done"] = f"{n + 1} of {k}"
-        path = write_result("rerank-folds", result)
-        log(f"fold {n + 1}/{k}: {result['folds'][-1]['held_out']}; wrote {path}")
+        result["folds_done"] = f"{done + 1} of {len(chosen)}: folds {', '.join(str(c + 1) for c in chosen[: done + 1])} of {k}"
+        path = write_result(name, result)
+        log(f"fold {f + 1}: {result['folds'][-1]['held_out']}; wrote {path}")
     return result

@@ -118,3 +118,30 @@ def test_full_training_moves_the_base_weights_and_adapter_training_does_not() ->
         _, encoder, _, losses = train(pairs, epochs=1, full=full)
         moved = not torch.equal(before, encoder.embeddings.word_embeddings.weight.detach())
         assert moved is full and len(losses) == 1
+
+
+def test_only_picks_folds_in_order_and_refuses_bad_lists() -> None:
+    import pytest
+
+    from benchmarks.rerank import chosen_folds
+
+    assert chosen_folds("", 5) == [0, 1, 2, 3, 4]
+    assert chosen_folds("3,5,1", 5) == [2, 4, 0]
+    for bad in ("0", "6", "3,3", "three", "3,"):
+        with pytest.raises(ValueError, match="--only"):
+            chosen_folds(bad, 5)
+
+
+def test_a_variant_recipe_never_writes_over_the_baseline_folds() -> None:
+    import argparse
+
+    from benchmarks.rerank import folds_name
+
+    def name(**kw: object) -> str:
+        opts = {"full": False, "all_perturbed": False, "made_up": False, "seed": 0, "epochs": 3, **kw}
+        return folds_name(argparse.Namespace(**opts))
+
+    assert name() == "rerank-folds"
+    assert name(full=True) == "rerank-folds-full"
+    assert name(all_perturbed=True, seed=1) == "rerank-folds-all-perturbed-seed1"
+    assert name(epochs=5) == "rerank-folds-epochs5"
