@@ -1,6 +1,6 @@
 """Train the second-stage reranker (`guard.rerank`) and write ``guard/models/rerank-minilm-lora.safetensors``.
 
-    python -m benchmarks rerank [--data ../shared/data] [--holdout N | --folds K [--only 3,5]] [--epochs 3] [--seed 0]
+    python -m benchmarks rerank [--data ../shared/data] [--holdout N | --folds K [--only 3,5] [--report]] [--epochs 3] [--seed 0]
                                 [--made-up] [--all-perturbed] [--full]
 
 Training data, all held apart from TOFU forget10 (which ``python -m benchmarks quality`` measures) and from
@@ -26,17 +26,23 @@ share of paraphrases caught at 1% false blocks on the perturbed answers for seve
 `guard.rerank.PENALTY`; that is how the shipped value was chosen. Its 80 questions are 4 authors (1% = 4
 perturbed answers), too few to choose between two training recipes (benchmarks/README.md, "rerank").
 ``--folds K`` trains K models, each with every K-th author held out, and reports the held-out figures pooled
-over all 400 questions (1% = 20 perturbed answers, forget10's size) and per fold: ~K x 17 min here; ``--only``
-runs the folds it names, in its order (pooled over those). Results go to ``results/rerank-folds.json`` for the
-shipped recipe and to a name that says the recipe otherwise (``rerank-folds-full.json``), so a variant never
-overwrites the baseline it is compared with; each fold's held-out scores are kept in
-``benchmarks/.cache/rerank-folds/`` to pool any subset of folds later. Without either, the weights are written. ``--full`` (with ``--folds`` or ``--holdout`` only: the shipped loader reads
-adapters) trains every base weight too, at `FULL_LR`.
+over all 400 questions (1% = 20 perturbed answers, forget10's size) and per fold: ~K x 17 min here (~23 with
+``--full``). ``--only 3,5`` runs those folds; each fold's held-out scores are kept in
+``results/rerank-folds/{recipe}-k{K}-fold{N}.npz`` (a few KB) and ``results/rerank-folds-{recipe}.json`` pools
+every fold kept, so runs of a few folds add up across sessions; ``--report`` rewrites it from the kept scores
+without training. The recipe is ``shipped`` or the options that differ (``full``, ``all-perturbed-seed1``),
+so a variant never overwrites its baseline. Every figure comes twice: as the model alone reads the whole
+texts, and after guard's fact check (``fact_check_*``: numbers, dates and names, `guard.detectors.facts`),
+which is the order guard scores in and the figure a recipe has to move. (``results/rerank-folds.json`` is
+the first run, 2026-11-30, before the fact check was read.) Without ``--holdout`` or ``--folds``, the weights
+are written. ``--full`` (with ``--folds`` or ``--holdout`` only: the shipped loader reads adapters) trains
+every base weight too, at `FULL_LR`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import random
 import time
@@ -46,10 +52,11 @@ from typing import Any
 import numpy as np
 
 from benchmarks import data as D
-from benchmarks.common import CACHE, log, tpr_at_fpr, write_result
+from benchmarks.common import RESULTS, log, tpr_at_fpr, write_result
 
 PENALTIES = (0.1, 0.2, 0.3, 0.5, 1.0)
 BOOSTS = (0.05, 0.1, 0.2, 0.3, 0.5)
+SCORES = RESULTS / "rerank-folds"  # each fold's held-out scores, per recipe (`_run_folds`)
 FULL_LR = 3e-5  # the base weights' learning rate with --full (a throwaway holdout run, NOTES "Cross-encoder capacity")
 
 
@@ -148,15 +155,28 @@ def train(pairs: list[tuple[str, str, int]], epochs: int, seed: int = 0,
     return tokenizer, encoder, head, losses
 
 
+def held_pairs(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Each row's (answer, paraphrase) pair, then its (answer, perturbed answer) pairs: the held-out order."""
+    return [(r["answer"], t) for r in rows for t in [r["paraphrased_answer"], *r["perturbed_answer"]]]
+
+
+def fact_conflicts(pairs: list[tuple[str, str]]) -> np.ndarray:
+    """Whether guard's fact check (`guard.detectors.facts.adjusted`: numbers, dates, names) lowers each pair,
+    read on the whole texts: what the first stage already takes off before the second stage reads them."""
+    from guard.detectors.facts import adjusted, facts, named
+
+    return np.array([adjusted(1.0, facts(a), facts(b), named(a), named(b)) < 1.0 for a, b in pairs])
+
+
 def held_scores(rows: list[dict[str, Any]], model: tuple[Any, Any, Any], embedder: Any) -> tuple[np.ndarray, ...]:
-    """MiniLM cosine and the model's ``p`` for each (answer, paraphrase) and (answer, perturbed answer) pair of
-    ``rows``, whole texts, and which pairs are paraphrases."""
+    """MiniLM cosine, the model's ``p``, which pairs are paraphrases and which the fact check lowers, for each
+    pair of `held_pairs` (whole texts)."""
     import torch
 
     from guard.rerank import logits
 
     tokenizer, encoder, head = model
-    pairs = [(r["answer"], t) for r in rows for t in [r["paraphrased_answer"], *r["perturbed_answer"]]]
+    pairs = held_pairs(rows)
     with torch.inference_mode():
         p = np.concatenate([torch.sigmoid(logits(tokenizer, encoder, head, pairs[i : i + 32])).numpy()
                             for i in range(0, len(pairs), 32)])
@@ -164,12 +184,17 @@ def held_scores(rows: list[dict[str, Any]], model: tuple[Any, Any, Any], embedde
     a = np.repeat(embedder.embed([r["answer"] for r in rows]), per_row, axis=0)  # each answer embedded once
     c = embedder.embed([y for _, y in pairs])
     positive = np.array([j == 0 for n in per_row for j in range(n)])
-    return (a * c).sum(axis=1), p, positive
+    return (a * c).sum(axis=1), p, positive, fact_conflicts(pairs)
 
 
-def holdout_report(cosine: np.ndarray, p: np.ndarray, positive: np.ndarray) -> dict[str, Any]:
+def holdout_report(cosine: np.ndarray, p: np.ndarray, positive: np.ndarray,
+                   conflict: np.ndarray | None = None) -> dict[str, Any]:
     """Paraphrases caught at 1% (and 5%) false blocks on the perturbed answers, by cosine alone, with each
-    penalty in `PENALTIES`, and with the shipped penalty plus each bonus in `BOOSTS` (as `guard.rerank.adjusted`)."""
+    penalty in `PENALTIES`, and with the shipped penalty plus each bonus in `BOOSTS` (as `guard.rerank.adjusted`).
+    Given ``conflict`` (`fact_conflicts`), the same after the fact check as well (``fact_check_*``): the
+    order guard scores in, and the figure a recipe has to move (the fact check already takes off a perturbed
+    answer that only changes a number, whatever the model says)."""
+    from guard.detectors.facts import CONFLICT_PENALTY
     from guard.rerank import PENALTY
 
     def caught(s: np.ndarray, fpr: float) -> float:
@@ -178,11 +203,21 @@ def holdout_report(cosine: np.ndarray, p: np.ndarray, positive: np.ndarray) -> d
     out: dict[str, Any] = {"questions": int(positive.sum()), "cosine_caught_at_1pct": caught(cosine, 0.01)}
     for penalty in PENALTIES:
         out[f"penalty_{penalty}_caught_at_1pct"] = caught(cosine - penalty * np.maximum(0.0, 1.0 - 2.0 * p), 0.01)
+    bonus = np.maximum(0.0, 2.0 * p - 1.0)
     shipped = cosine - PENALTY * np.maximum(0.0, 1.0 - 2.0 * p)
     for boost in BOOSTS:
-        s = shipped + boost * np.maximum(0.0, 2.0 * p - 1.0)
-        out[f"boost_{boost}_caught_at_1pct"] = caught(s, 0.01)
-        out[f"boost_{boost}_caught_at_5pct"] = caught(s, 0.05)
+        out[f"boost_{boost}_caught_at_1pct"] = caught(shipped + boost * bonus, 0.01)
+        out[f"boost_{boost}_caught_at_5pct"] = caught(shipped + boost * bonus, 0.05)
+    if conflict is not None:
+        checked = cosine - CONFLICT_PENALTY * conflict
+        out["fact_check_lowers"] = {"paraphrases": round(float(conflict[positive].mean()), 4),
+                                    "perturbed": round(float(conflict[~positive].mean()), 4)}
+        out["fact_check_caught_at_1pct"] = caught(checked, 0.01)
+        shipped = checked - PENALTY * np.maximum(0.0, 1.0 - 2.0 * p)
+        out[f"fact_check_penalty_{PENALTY}_caught_at_1pct"] = caught(shipped, 0.01)
+        for boost in BOOSTS:
+            out[f"fact_check_boost_{boost}_caught_at_1pct"] = caught(shipped + boost * bonus, 0.01)
+            out[f"fact_check_boost_{boost}_caught_at_5pct"] = caught(shipped + boost * bonus, 0.05)
     return out
 
 
@@ -204,6 +239,8 @@ def run(data: Path, *args: str) -> dict[str, Any]:
                         "and report the held-out figures pooled (writes results/rerank-folds.json, not the weights)")
     parser.add_argument("--only", default="", help="with --folds: the folds to run (1-based, comma-separated, in "
                         "that order), e.g. 3,5")
+    parser.add_argument("--report", action="store_true", help="with --folds: train nothing, rewrite the recipe's "
+                        "results from the held-out scores kept in results/rerank-folds/")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--made-up", action="store_true", help="add made-up pairs (benchmarks/rerank_data.py); "
@@ -217,8 +254,8 @@ def run(data: Path, *args: str) -> dict[str, Any]:
         parser.error("--holdout and --folds are two ways to hold questions apart: pick one")
     if opts.full and not (opts.holdout or opts.folds):
         parser.error("--full trains weights the shipped loader does not read (it reads adapters): use it with --folds or --holdout")
-    if opts.only and not opts.folds:
-        parser.error("--only picks folds: use it with --folds")
+    if (opts.only or opts.report) and not opts.folds:
+        parser.error("--only and --report read folds: use them with --folds")
     rows = D.tofu_retain_perturbed(data)
     try:
         splits = folds(rows, opts.folds) if opts.folds else []
@@ -241,7 +278,7 @@ def run(data: Path, *args: str) -> dict[str, Any]:
                                             "mean_loss_per_epoch": losses, "train_seconds": round(time.perf_counter() - t0)}
 
     if splits:
-        return _run_folds(splits, chosen, fit, embedder, result, folds_name(opts))
+        return _run_folds(splits, [] if opts.report else chosen, fit, embedder, result, recipe(opts))
     model, info = fit(rows[: -opts.holdout] if opts.holdout else rows)
     result.update(info)
     if opts.holdout:
@@ -276,37 +313,61 @@ def chosen_folds(only: str, k: int) -> list[int]:
     return [f - 1 for f in picked]
 
 
-def folds_name(opts: argparse.Namespace) -> str:
-    """``rerank-folds`` for the shipped recipe, with the options that differ from it appended otherwise."""
-    parts = ["rerank-folds"] + [flag for flag, on in (("full", opts.full), ("all-perturbed", opts.all_perturbed),
-                                                      ("made-up", opts.made_up)) if on]
+def recipe(opts: argparse.Namespace) -> str:
+    """``shipped`` for the shipped training recipe, else the options that differ from it (``full-seed1``)."""
+    parts = [flag for flag, on in (("full", opts.full), ("all-perturbed", opts.all_perturbed),
+                                   ("made-up", opts.made_up)) if on]
     if opts.seed:
         parts.append(f"seed{opts.seed}")
     if opts.epochs != 3:
         parts.append(f"epochs{opts.epochs}")
-    return "-".join(parts)
+    return "-".join(parts) or "shipped"
+
+
+def stored_scores(name: str, k: int, splits: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]
+                  ) -> dict[int, tuple[np.ndarray, ...]]:
+    """The held-out scores kept for recipe ``name`` under ``k`` folds, by fold (0-based): every fold any run
+    has measured. Scores kept before the fact check was read get its conflicts now (they need only the texts)."""
+    out = {}
+    for f in range(k):
+        path = SCORES / f"{name}-k{k}-fold{f + 1}.npz"
+        if path.is_file():
+            with np.load(path) as d:
+                conflict = d["conflict"] if "conflict" in d else fact_conflicts(held_pairs(splits[f][1]))
+                out[f] = (d["cosine"], d["p"], d["positive"], conflict)
+    return out
 
 
 def _run_folds(splits: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]], chosen: list[int], fit: Any,
                embedder: Any, result: dict[str, Any], name: str) -> dict[str, Any]:
-    """Every chosen fold's questions held out once; over all folds the pooled figure has forget10's size (400
-    paraphrases, 2,000 perturbed answers: 1% is 20 of them). Written after each fold, so a stopped run keeps
-    what it measured; each fold's scores go to ``benchmarks/.cache/rerank-folds/{name}-fold{N}.npz``."""
-    cache = CACHE / "rerank-folds"
-    cache.mkdir(parents=True, exist_ok=True)
-    scores: list[tuple[np.ndarray, ...]] = []
-    result["folds"] = []
+    """Train and score each chosen fold (none with ``--report``), keep its held-out scores in
+    ``results/rerank-folds/{name}-k{K}-fold{N}.npz``, and write ``results/rerank-folds-{name}.json``: each
+    fold's figures and the figures pooled over every fold whose scores are kept, so runs of a few folds each
+    (``--only``) add up. Over all K folds the pooled figure has forget10's size (400 paraphrases, 2,000
+    perturbed answers: 1% is 20 of them). Written after each fold, so a stopped run keeps what it measured."""
+    SCORES.mkdir(parents=True, exist_ok=True)
     k = len(splits)
+    path = RESULTS / f"rerank-folds-{name}.json"
+    before = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    info = {entry["fold"]: {key: v for key, v in entry.items() if key != "held_out"} for entry in before.get("folds", [])}
+
+    def write() -> Path:
+        scores = stored_scores(name, k, splits)
+        result["folds"] = [{**info.get(f + 1, {"fold": f + 1}), "held_out": holdout_report(*scores[f])} for f in sorted(scores)]
+        if scores:
+            result["pooled"] = holdout_report(*(np.concatenate(part) for part in zip(*scores.values())))
+        result["pooled_over"] = f"folds {', '.join(str(f + 1) for f in sorted(scores))} of {k}"
+        return write_result(f"rerank-folds-{name}", result)
+
     for done, f in enumerate(chosen):
         train_rows, held = splits[f]
         log(f"fold {f + 1} of {k} ({done + 1}/{len(chosen)} this run): training on {len(train_rows)} questions, "
             f"{len(held)} held out")
-        model, info = fit(train_rows)
-        scores.append(held_scores(held, model, embedder))
-        np.savez(cache / f"{name}-fold{f + 1}.npz", cosine=scores[-1][0], p=scores[-1][1], positive=scores[-1][2])
-        result["folds"].append({"fold": f + 1, **info, "held_out": holdout_report(*scores[-1])})
-        result["pooled"] = holdout_report(*(np.concatenate(part) for part in zip(*scores)))
-        result["folds_done"] = f"{done + 1} of {len(chosen)}: folds {', '.join(str(c + 1) for c in chosen[: done + 1])} of {k}"
-        path = write_result(name, result)
-        log(f"fold {f + 1}: {result['folds'][-1]['held_out']}; wrote {path}")
+        model, info[f + 1] = fit(train_rows)
+        info[f + 1] = {"fold": f + 1, **info[f + 1]}
+        scores = held_scores(held, model, embedder)
+        np.savez(SCORES / f"{name}-k{k}-fold{f + 1}.npz", **dict(zip(("cosine", "p", "positive", "conflict"), scores)))
+        log(f"fold {f + 1}: {holdout_report(*scores)}; wrote {write()}")
+    if not chosen:
+        log(f"wrote {write()}")
     return result

@@ -1,8 +1,10 @@
-"""Made-up training pairs for the second stage (`benchmarks.rerank_data`): one fact swapped, or one part kept."""
+"""The second stage's training benchmark (`benchmarks.rerank`, `benchmarks.rerank_data`): made-up pairs (one fact
+swapped, or one part kept), training pairs, folds and their reports."""
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 from benchmarks.rerank_data import Pool, parts, swapped
@@ -135,13 +137,57 @@ def test_only_picks_folds_in_order_and_refuses_bad_lists() -> None:
 def test_a_variant_recipe_never_writes_over_the_baseline_folds() -> None:
     import argparse
 
-    from benchmarks.rerank import folds_name
+    from benchmarks.rerank import recipe
 
     def name(**kw: object) -> str:
         opts = {"full": False, "all_perturbed": False, "made_up": False, "seed": 0, "epochs": 3, **kw}
-        return folds_name(argparse.Namespace(**opts))
+        return recipe(argparse.Namespace(**opts))
 
-    assert name() == "rerank-folds"
-    assert name(full=True) == "rerank-folds-full"
-    assert name(all_perturbed=True, seed=1) == "rerank-folds-all-perturbed-seed1"
-    assert name(epochs=5) == "rerank-folds-epochs5"
+    assert name() == "shipped"
+    assert name(full=True) == "full"
+    assert name(all_perturbed=True, seed=1) == "all-perturbed-seed1"
+    assert name(epochs=5) == "epochs5"
+
+
+def test_folds_run_apart_add_up_and_the_report_reads_the_fact_check(tmp_path: Path, monkeypatch: Any) -> None:
+    import json
+
+    import numpy as np
+
+    import benchmarks.common
+    import benchmarks.rerank as R
+
+    monkeypatch.setattr(R, "RESULTS", tmp_path)
+    monkeypatch.setattr(R, "SCORES", tmp_path / "rerank-folds")
+    monkeypatch.setattr(benchmarks.common, "RESULTS", tmp_path)
+    rows = [{"answer": f"She was born in Lagos in {1900 + n}.", "paraphrased_answer": f"Her birth year is {1900 + n}, in Lagos.",
+             "perturbed_answer": [f"She was born in Lagos in {1800 + n}.", "She was born in Paris."]} for n in range(40)]
+    splits = R.folds(rows, 2)
+    ran: list[int] = []
+
+    class Embedder:
+        def embed(self, texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 1))  # every pair at cosine 1: only the fact check and p tell them apart
+
+    def fit(train_rows: list[dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+        ran.append(len(train_rows))
+        return "model", {"pairs": len(train_rows)}
+
+    def held_scores(held: list[dict[str, Any]], model: Any, embedder: Any) -> tuple[np.ndarray, ...]:
+        pairs = R.held_pairs(held)
+        positive = np.array([j == 0 for _ in held for j in range(3)])
+        return np.ones(len(pairs)), np.where(positive, 0.9, 0.4), positive, R.fact_conflicts(pairs)
+
+    monkeypatch.setattr(R, "held_scores", held_scores)
+    R._run_folds(splits, [1], fit, Embedder(), {}, "toy")  # one run measures fold 2 ...
+    R._run_folds(splits, [0], fit, Embedder(), {}, "toy")  # ... a later one fold 1: the results hold both
+    out = json.loads((tmp_path / "rerank-folds-toy.json").read_text())
+    assert ran == [20, 20] and out["pooled_over"] == "folds 1, 2 of 2"
+    assert [f["fold"] for f in out["folds"]] == [1, 2] and all(f["pairs"] == 20 for f in out["folds"])
+    pooled = out["pooled"]
+    assert pooled["questions"] == 40 and pooled["cosine_caught_at_1pct"] == 0.0
+    # the changed year conflicts (facts), "Paris" is a name the answer never mentions: both lowered
+    assert pooled["fact_check_lowers"] == {"paraphrases": 0.0, "perturbed": 1.0}
+    assert pooled["fact_check_caught_at_1pct"] == 1.0
+    R._run_folds(splits, [], fit, Embedder(), {}, "toy")  # --report: nothing trained, the same figures
+    assert ran == [20, 20] and json.loads((tmp_path / "rerank-folds-toy.json").read_text())["pooled"] == pooled
