@@ -328,7 +328,7 @@ def stored_scores(name: str, k: int, splits: list[tuple[list[dict[str, Any]], li
                   ) -> dict[int, tuple[np.ndarray, ...]]:
     """The held-out scores kept for recipe ``name`` under ``k`` folds, by fold (0-based): every fold any run
     has measured. Scores kept before the fact check was read get its conflicts now (they need only the texts)."""
-    out = {}
+    out: dict[int, tuple[np.ndarray, ...]] = {}
     for f in range(k):
         path = SCORES / f"{name}-k{k}-fold{f + 1}.npz"
         if path.is_file():
@@ -366,7 +366,8 @@ def _run_folds(splits: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]], 
         model, info[f + 1] = fit(train_rows)
         info[f + 1] = {"fold": f + 1, **info[f + 1]}
         scores = held_scores(held, model, embedder)
-        np.savez(SCORES / f"{name}-k{k}-fold{f + 1}.npz", **dict(zip(("cosine", "p", "positive", "conflict"), scores)))
+        cosine, p, positive, conflict = scores
+        np.savez(SCORES / f"{name}-k{k}-fold{f + 1}.npz", cosine=cosine, p=p, positive=positive, conflict=conflict)
         log(f"fold {f + 1}: {holdout_report(*scores)}; wrote {write()}")
     if not chosen:
         log(f"wrote {write()}")
