@@ -200,24 +200,24 @@ def holdout_report(cosine: np.ndarray, p: np.ndarray, positive: np.ndarray,
     def caught(s: np.ndarray, fpr: float) -> float:
         return round(tpr_at_fpr(s[positive], s[~positive], fpr)[0], 4)
 
+    doubt, bonus = np.maximum(0.0, 1.0 - 2.0 * p), np.maximum(0.0, 2.0 * p - 1.0)
+
+    def boosts(prefix: str, shipped: np.ndarray) -> None:
+        for boost in BOOSTS:
+            out[f"{prefix}boost_{boost}_caught_at_1pct"] = caught(shipped + boost * bonus, 0.01)
+            out[f"{prefix}boost_{boost}_caught_at_5pct"] = caught(shipped + boost * bonus, 0.05)
+
     out: dict[str, Any] = {"questions": int(positive.sum()), "cosine_caught_at_1pct": caught(cosine, 0.01)}
     for penalty in PENALTIES:
-        out[f"penalty_{penalty}_caught_at_1pct"] = caught(cosine - penalty * np.maximum(0.0, 1.0 - 2.0 * p), 0.01)
-    bonus = np.maximum(0.0, 2.0 * p - 1.0)
-    shipped = cosine - PENALTY * np.maximum(0.0, 1.0 - 2.0 * p)
-    for boost in BOOSTS:
-        out[f"boost_{boost}_caught_at_1pct"] = caught(shipped + boost * bonus, 0.01)
-        out[f"boost_{boost}_caught_at_5pct"] = caught(shipped + boost * bonus, 0.05)
+        out[f"penalty_{penalty}_caught_at_1pct"] = caught(cosine - penalty * doubt, 0.01)
+    boosts("", cosine - PENALTY * doubt)
     if conflict is not None:
         checked = cosine - CONFLICT_PENALTY * conflict
         out["fact_check_lowers"] = {"paraphrases": round(float(conflict[positive].mean()), 4),
                                     "perturbed": round(float(conflict[~positive].mean()), 4)}
         out["fact_check_caught_at_1pct"] = caught(checked, 0.01)
-        shipped = checked - PENALTY * np.maximum(0.0, 1.0 - 2.0 * p)
-        out[f"fact_check_penalty_{PENALTY}_caught_at_1pct"] = caught(shipped, 0.01)
-        for boost in BOOSTS:
-            out[f"fact_check_boost_{boost}_caught_at_1pct"] = caught(shipped + boost * bonus, 0.01)
-            out[f"fact_check_boost_{boost}_caught_at_5pct"] = caught(shipped + boost * bonus, 0.05)
+        out[f"fact_check_penalty_{PENALTY}_caught_at_1pct"] = caught(checked - PENALTY * doubt, 0.01)
+        boosts("fact_check_", checked - PENALTY * doubt)
     return out
 
 
@@ -236,7 +236,7 @@ def run(data: Path, *args: str) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks rerank")
     parser.add_argument("--holdout", type=int, default=0, help="keep the last N retain_perturbed questions apart")
     parser.add_argument("--folds", type=int, default=0, help="train K models, each with every K-th author held out, "
-                        "and report the held-out figures pooled (writes results/rerank-folds.json, not the weights)")
+                        "and report the held-out figures pooled (writes results/rerank-folds-<recipe>.json, not the weights)")
     parser.add_argument("--only", default="", help="with --folds: the folds to run (1-based, comma-separated, in "
                         "that order), e.g. 3,5")
     parser.add_argument("--report", action="store_true", help="with --folds: train nothing, rewrite the recipe's "
@@ -324,17 +324,15 @@ def recipe(opts: argparse.Namespace) -> str:
     return "-".join(parts) or "shipped"
 
 
-def stored_scores(name: str, k: int, splits: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]
-                  ) -> dict[int, tuple[np.ndarray, ...]]:
+def stored_scores(name: str, k: int) -> dict[int, tuple[np.ndarray, ...]]:
     """The held-out scores kept for recipe ``name`` under ``k`` folds, by fold (0-based): every fold any run
-    has measured. Scores kept before the fact check was read get its conflicts now (they need only the texts)."""
+    has measured, as `held_scores` returned them."""
     out: dict[int, tuple[np.ndarray, ...]] = {}
     for f in range(k):
         path = SCORES / f"{name}-k{k}-fold{f + 1}.npz"
         if path.is_file():
             with np.load(path) as d:
-                conflict = d["conflict"] if "conflict" in d else fact_conflicts(held_pairs(splits[f][1]))
-                out[f] = (d["cosine"], d["p"], d["positive"], conflict)
+                out[f] = (d["cosine"], d["p"], d["positive"], d["conflict"])
     return out
 
 
@@ -352,7 +350,7 @@ def _run_folds(splits: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]], 
     info = {entry["fold"]: {key: v for key, v in entry.items() if key != "held_out"} for entry in before.get("folds", [])}
 
     def write() -> Path:
-        scores = stored_scores(name, k, splits)
+        scores = stored_scores(name, k)
         result["folds"] = [{**info.get(f + 1, {"fold": f + 1}), "held_out": holdout_report(*scores[f])} for f in sorted(scores)]
         if scores:
             result["pooled"] = holdout_report(*(np.concatenate(part) for part in zip(*scores.values())))
@@ -363,8 +361,8 @@ def _run_folds(splits: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]], 
         train_rows, held = splits[f]
         log(f"fold {f + 1} of {k} ({done + 1}/{len(chosen)} this run): training on {len(train_rows)} questions, "
             f"{len(held)} held out")
-        model, info[f + 1] = fit(train_rows)
-        info[f + 1] = {"fold": f + 1, **info[f + 1]}
+        model, trained = fit(train_rows)
+        info[f + 1] = {"fold": f + 1, **trained}
         scores = held_scores(held, model, embedder)
         cosine, p, positive, conflict = scores
         np.savez(SCORES / f"{name}-k{k}-fold{f + 1}.npz", cosine=cosine, p=p, positive=positive, conflict=conflict)
