@@ -191,3 +191,9 @@ def test_folds_run_apart_add_up_and_the_report_reads_the_fact_check(tmp_path: Pa
     assert pooled["fact_check_caught_at_1pct"] == 1.0
     R._run_folds(splits, [], fit, Embedder(), {}, "toy")  # --report: nothing trained, the same figures
     assert ran == [20, 20] and json.loads((tmp_path / "rerank-folds-toy.json").read_text())["pooled"] == pooled
+    kept = tmp_path / "rerank-folds" / "toy-k2-fold1.npz"
+    with np.load(kept) as d:
+        stale = {key: d[key] for key in d.files}
+    np.savez(kept, **{**stale, "conflict": np.zeros_like(stale["conflict"])})  # kept under other fact rules
+    R._run_folds(splits, [], fit, Embedder(), {}, "toy")  # --report reads the fact check again
+    assert json.loads((tmp_path / "rerank-folds-toy.json").read_text())["pooled"] == pooled

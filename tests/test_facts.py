@@ -22,6 +22,16 @@ def test_numbers_and_months_are_normalized() -> None:
     assert facts("in 1958") != facts("in 1962")
 
 
+def test_a_date_in_digits_states_the_facts_of_the_date_written_out() -> None:
+    written = facts("born on 6 March 1985")
+    assert facts("born on 03/06/1985") == facts("born 1985-03-06") == facts("born 03.06.1985") == written
+    assert facts("born 3/6/85") == written and facts("3/6/05") == facts("March 6, 2005")  # %y: 69-99 is 19xx
+    assert facts("born on 05/25/1930") == facts("born on May 25, 1930") == facts("the 25th of May 1930")
+    assert facts("version 1.2.10") == facts("1210")  # "." and "-" dates need a four-digit year
+    assert facts("13/13/2020") == facts("13 13 2020")  # no month: three numbers as before
+    assert facts("it may be 2") != facts("5 2")  # "may" is a month only next to a number
+
+
 def test_a_number_inside_a_word_is_an_identifier_and_a_series_number_no_fact() -> None:
     assert facts("the Whou1985 imprint") != facts("born in 1985")
     assert facts("the Whou1985 imprint") == facts("WHOU1985")
@@ -39,6 +49,10 @@ def test_a_number_inside_a_word_is_an_identifier_and_a_series_number_no_fact() -
         ("born in 1958", "she was born", False),  # states nothing: partial leak, not a conflict
         ("born in 1958", "born in 1958, moved in 1970", False),  # adds a fact, keeps the item's
         ("she was born", "born in 1962", False),  # the item states no number
+        ("born on 3/29/1982, card 4929 1837", "born on March 29, 1982", False),  # the same date, in words
+        ("born on 3/29/1982, card 4929 1837", "born on March 30, 1982", True),
+        ("born on 3/29/1982, card 4929 1837", "born on April 29, 1982", True),
+        ("date of birth 2 July 1979, card 4929 1837", "born 02/07/1979", False),
     ],
 )
 def test_conflicts(item: str, candidate: str, expected: bool) -> None:
@@ -88,6 +102,18 @@ def test_conflicting_window_scores_the_penalty_below_its_cosine(fake_embedder: F
     index.items[0]["facts"] = [[] for _ in index.items[0]["facts"]]  # an index built before the fact check
     index._derived.clear()  # derived values are rebuilt from the edited items
     assert _semantic(guard, wrong) == pytest.approx(before + CONFLICT_PENALTY, abs=1e-6)
+
+
+def test_a_date_in_digits_keeps_its_score_against_the_date_written_out(fake_embedder: FakeEmbedder) -> None:
+    index = build_index([Item("b", "content", text="Jane Roe was born on 3/14/1987 in Duluth, Minnesota.")],
+                        fake_embedder)
+    guard = Guard(index, fake_embedder)
+    same, other = (f"Jane Roe was born on 14 March {year} in Duluth, Minnesota." for year in (1987, 1990))
+    before = _semantic(guard, same), _semantic(guard, other)
+    index.items[0]["facts"] = [[] for _ in index.items[0]["facts"]]  # no fact check
+    index._derived.clear()
+    assert _semantic(guard, same) == pytest.approx(before[0], abs=1e-6)
+    assert _semantic(guard, other) == pytest.approx(before[1] + CONFLICT_PENALTY, abs=1e-6)
 
 
 @pytest.mark.slow

@@ -3,7 +3,10 @@
 Embedding cosine cannot tell "born on February 25, 1958" from "born on March 10, 1962": the sentences
 share their shape, and the facts are a few tokens. This second stage looks at those tokens. From each
 content window (at build time) and each candidate window (at check time) it takes the *facts*: numbers
-(digits, separators dropped, leading zeros dropped: "1,958" and "01958" are "1958") and month names. A
+(digits, separators dropped, leading zeros dropped: "1,958" and "01958" are "1958") and months, read as
+their numbers, so that a date in digits states what the same date written out does ("03/06/1985",
+"1985-03-06" and "6 March 1985" all state 3, 6 and 1985; the order is not read, so "3 June 1985" is no
+conflict either: the check only ever misses a conflict that way, it never makes one). A
 pair of windows *conflicts* when the candidate states a fact the item window does not, and the item
 window states one the candidate does not: both name a date, and not the same one. A conflicting pair's
 semantic score is its cosine less `CONFLICT_PENALTY`.
@@ -45,6 +48,8 @@ Example:
     True
     >>> conflicts(facts("born on 25 February 1958"), facts("his birthday: February 25th, 1958"))
     False
+    >>> conflicts(facts("date of birth: 2/25/1958"), facts("his birthday: February 25th, 1958"))
+    False
     >>> item = "He writes about a boy from Kuwait who grows up in France."
     >>> names_conflict(terms(item), words(item), "A Kuwaiti boy's youth in Spain is his subject.")
     True
@@ -60,14 +65,20 @@ from collections.abc import Iterable
 
 from guard.detectors.names import zipf
 
-VERSION = 2  # of what `facts` reads; stored in every index manifest (1: every digit run was a number)
+VERSION = 3  # of what `facts` reads; stored in every index manifest (1: every digit run was a number; 2: no numeric dates)
 CONFLICT_PENALTY = 0.25  # below the default semantic threshold for any cosine under ~1.0
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# "may" is left out: as a verb it is far more common than the month
+# "may" is left out: as a verb it is far more common than the month (`_MAY` reads it next to a day or year)
 _MONTHS = ("january", "february", "march", "april", "june", "july", "august", "september", "october",
            "november", "december")  # fmt: skip
 _MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + "|" + "|".join(m[:3] for m in _MONTHS) + r")\b", re.I)
+_MAY = re.compile(r"\bmay(?=\s+\d)|(?<=\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(may)\b", re.I)
+_MONTH_NUMBER = {m[:3]: n for n, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
+                                                 "august", "september", "october", "november", "december"), 1)}
+# A date in digits: three numbers joined by one of "/", "." or "-" ("03/06/1985", "1985-03-06"); `_date_facts`
+# says which are dates.
+_NUMERIC_DATE = re.compile(r"(?<![\w.,/-])(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?![\w/-]|[.,]\d)")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _OPENERS = " \t\n\"'“‘([{*-–—"  # skipped when looking for what precedes a word
@@ -85,9 +96,16 @@ MIN_STEM = 4  # letters two forms of a name share at least ("Drama", "dramas")
 
 
 def facts(text: str) -> frozenset[int]:
-    """The facts stated in ``text``, as stable 32-bit hashes (numbers, identifiers and month names)."""
+    """The facts stated in ``text``, as stable 32-bit hashes (numbers, identifiers and months as numbers)."""
     found: list[str] = []
+    dates = []  # spans of numeric dates, whose numbers are read with them
+    for m in _NUMERIC_DATE.finditer(text):
+        if read := _date_facts(m):
+            found += read
+            dates.append((m.start(), m.end()))
     for m in _NUMBER.finditer(text):
+        if any(start <= m.start() < end for start, end in dates):
+            continue
         before = text[m.start() - 1] if m.start() else ""
         if before == "#":  # a series or issue number belongs to its title
             continue
@@ -100,7 +118,8 @@ def facts(text: str) -> frozenset[int]:
             found.append("id:" + text[start:end].strip("-_").lower())
         else:
             found.append(_number(m.group()))
-    found += [f"month:{m.group().lower()[:3]}" for m in _MONTH.finditer(text)]
+    months = [*_MONTH.finditer(text), *_MAY.finditer(text)]  # a month is its number: "6 March" is 3/6
+    found += [_number(str(_MONTH_NUMBER[m.group(m.lastindex or 0).lower()[:3]])) for m in months]
     return frozenset(_hash(f) for f in found if f)
 
 
@@ -222,6 +241,25 @@ def _shared(a: str, b: str) -> int:
 def encode(windows: Iterable[frozenset[int]]) -> list[list[int]]:
     """Per-window fact hashes as JSON-ready sorted lists (stored in ``items.json``)."""
     return [sorted(f) for f in windows]
+
+
+def _date_facts(m: re.Match[str]) -> list[str]:
+    """A numeric date's facts: its three numbers, read as numbers like a month name is (03/06/1985 states 3, 6
+    and 1985, as "6 March 1985" does, and as "3 June 1985" does: the order is not read). A two-digit year
+    ("3/6/85", with "/" only) is read as 19xx from 69, else 20xx (as POSIX ``strptime`` reads ``%y``). Nothing
+    when no reading is a date ("13/13/2020", a version "1.2.10")."""
+    first, sep, middle, last = m.groups()
+    if len(first) == 4 and len(last) <= 2:  # year first: y-m-d
+        year, readings = first, [(int(middle), int(last))]
+    elif len(first) <= 2 and (len(last) == 4 or (len(last) == 2 and sep == "/")):
+        year, readings = last, [(int(first), int(middle)), (int(middle), int(first))]  # m/d/y and d/m/y
+    else:
+        return []
+    if not any(1 <= month <= 12 and 1 <= day <= 31 for month, day in readings):
+        return []
+    if len(year) == 2:
+        year = ("19" if int(year) >= 69 else "20") + year
+    return [_number(n) for n in (first, middle, last if len(first) == 4 else year)]
 
 
 def _number(token: str) -> str:
