@@ -53,6 +53,10 @@ def test_a_number_inside_a_word_is_an_identifier_and_a_series_number_no_fact() -
         ("born on 3/29/1982, card 4929 1837", "born on March 30, 1982", True),
         ("born on 3/29/1982, card 4929 1837", "born on April 29, 1982", True),
         ("date of birth 2 July 1979, card 4929 1837", "born 02/07/1979", False),
+        ("born 3/2/1954", "born on March 3, 1954", True),  # the day is the month's number: still another day
+        ("born 5/5/1937", "born on May 6, 1937", True),
+        ("born on the 25th of February in the year 1958", "born 2/25/1958", False),
+        ("born on 3/29/1982", "born in 1982", False),  # states part of the date: a partial leak
     ],
 )
 def test_conflicts(item: str, candidate: str, expected: bool) -> None:

@@ -5,8 +5,9 @@ share their shape, and the facts are a few tokens. This second stage looks at th
 content window (at build time) and each candidate window (at check time) it takes the *facts*: numbers
 (digits, separators dropped, leading zeros dropped: "1,958" and "01958" are "1958") and months, read as
 their numbers, so that a date in digits states what the same date written out does ("03/06/1985",
-"1985-03-06" and "6 March 1985" all state 3, 6 and 1985; the order is not read, so "3 June 1985" is no
-conflict either: the check only ever misses a conflict that way, it never makes one). A
+"1985-03-06" and "6 March 1985" all state 3, 6 and 1985, and a whole date is one more fact, its year with
+its day and month in either order, so "March 3, 1954" is not "3/2/1954"; the order is not read, so "3 June
+1985" is no conflict with 03/06/1985: the check only ever misses a conflict that way, it never makes one). A
 pair of windows *conflicts* when the candidate states a fact the item window does not, and the item
 window states one the candidate does not: both name a date, and not the same one. A conflicting pair's
 semantic score is its cosine less `CONFLICT_PENALTY`.
@@ -76,6 +77,11 @@ _MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + "|" + "|".join(m[:3] for m in _
 _MAY = re.compile(r"\bmay(?=\s+\d)|(?<=\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(may)\b", re.I)
 _MONTH_NUMBER = {m[:3]: n for n, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
                                                  "august", "september", "october", "november", "december"), 1)}
+_ANY_MONTH = r"(" + "|".join(sorted({*_MONTHS, "may", *(m[:3] for m in _MONTHS)}, key=len, reverse=True)) + r")\.?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r",?\s+(?:in\s+(?:the\s+year\s+)?)?(0?\d{4}|\d,\d{3})\b"  # read as numbers are: "01958", "1,958"
+# A whole date written with its month's name: "March 6, 1985" or "6 March 1985", "the 6th of March, 1985".
+_WRITTEN_DATE = re.compile(rf"\b{_ANY_MONTH}\s+{_DAY}{_YEAR}|\b{_DAY}\s+(?:of\s+)?{_ANY_MONTH}{_YEAR}", re.I)
 # A date in digits: three numbers joined by one of "/", "." or "-" ("03/06/1985", "1985-03-06"); `_date_facts`
 # says which are dates.
 _NUMERIC_DATE = re.compile(r"(?<![\w.,/-])(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?![\w/-]|[.,]\d)")
@@ -120,6 +126,9 @@ def facts(text: str) -> frozenset[int]:
             found.append(_number(m.group()))
     months = [*_MONTH.finditer(text), *_MAY.finditer(text)]  # a month is its number: "6 March" is 3/6
     found += [_number(str(_MONTH_NUMBER[m.group(m.lastindex or 0).lower()[:3]])) for m in months]
+    for m in _WRITTEN_DATE.finditer(text):  # "March 6, 1985", "the 6th of March in the year 1985"
+        month, day, year = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(4), m.group(6))
+        found.append(_whole_date(str(_MONTH_NUMBER[month.lower()[:3]]), day, year))
     return frozenset(_hash(f) for f in found if f)
 
 
@@ -245,7 +254,8 @@ def encode(windows: Iterable[frozenset[int]]) -> list[list[int]]:
 
 def _date_facts(m: re.Match[str]) -> list[str]:
     """A numeric date's facts: its three numbers, read as numbers like a month name is (03/06/1985 states 3, 6
-    and 1985, as "6 March 1985" does, and as "3 June 1985" does: the order is not read). A two-digit year
+    and 1985, as "6 March 1985" does, and as "3 June 1985" does: the order is not read), and the whole date
+    (`_whole_date`). A two-digit year
     ("3/6/85", with "/" only) is read as 19xx from 69, else 20xx (as POSIX ``strptime`` reads ``%y``). Nothing
     when no reading is a date ("13/13/2020", a version "1.2.10")."""
     first, sep, middle, last = m.groups()
@@ -259,7 +269,15 @@ def _date_facts(m: re.Match[str]) -> list[str]:
         return []
     if len(year) == 2:
         year = ("19" if int(year) >= 69 else "20") + year
-    return [_number(n) for n in (first, middle, last if len(first) == 4 else year)]
+    day_month = (middle, last) if len(first) == 4 else (first, middle)
+    return [_number(n) for n in (*day_month, year)] + [_whole_date(*day_month, year)]
+
+
+def _whole_date(a: str, b: str, year: str) -> str:
+    """One fact for a whole date: its year and its day and month in either order, so a changed day is a changed
+    fact even where the day is a number the date states anyway ("3/2/1954" and "March 3, 1954" both state 3)."""
+    x, y = sorted((int(a), int(b)))
+    return f"date:{_number(year)[1:]}:{x}-{y}"
 
 
 def _number(token: str) -> str:
