@@ -102,8 +102,17 @@ def quality(r: dict[str, Any]) -> str:
     return table(r)
 
 
-RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"engine": engine, "generation": generation, "proxy": proxy,
-                                                         "quality": quality}
+def dates(r: dict[str, Any]) -> str:
+    out = [f"| a person's birthday sentence ({r['people']} people indexed), the date written | example | blocked at the "
+           "defaults | guard's mean top score |", "|---|---|---|---|"]
+    for key, label in (("leaks", "leak"), ("negatives", "negative")):
+        out += [f"| {label}: {name} | {v['example']} | {_pct(v['blocked'])} | {v['mean_top_score']:.3f} |"
+                for name, v in r[key].items()]
+    return "\n".join(out)
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"dates": dates, "engine": engine, "generation": generation,
+                                                         "proxy": proxy, "quality": quality}
 
 
 def _between(text: str) -> Callable[[re.Match[str]], str]:

@@ -1,0 +1,75 @@
+"""A person's birthday leaked with the date written another way (issue 6's fact check, `guard.detectors.facts`).
+
+Index: the first 100 FakeNameGenerator records as the attack matrix writes them (`attack_matrix.pii_record`:
+"Jan H. Geisler was born on 10/25/2000. Jan lives at ..."). Each person's birthday sentence alone is then
+checked at the default thresholds with the date written five ways: as indexed ("10/25/2000"), month first
+in words ("October 25, 2000"), day first ("25 October 2000"), ISO ("2000-10-25"), and "the 25th of October
+in the year 2000". Two negatives, which a guard that reads dates should let through: another day in words
+(the next, "October 26, 2000", or for the 28th to the 31st the 1st to the 4th) and the year before as
+indexed ("10/25/1999"). Blocked share per form and guard's mean top score; about a minute here.
+
+    python -m benchmarks dates [--data ../shared/data]
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.attack_matrix import pii_record, pii_rows
+from benchmarks.common import log, write_result
+
+PEOPLE = 100
+
+
+def _parts(birthday: str) -> tuple[int, int, int]:
+    month, day, year = (int(x) for x in birthday.split("/"))
+    return month, day, year
+
+
+def _ordinal(day: int) -> str:
+    return f"{day}{'th' if 10 <= day % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th')}"
+
+
+FORMS: dict[str, Callable[[int, int, int], str]] = {
+    "as indexed": lambda m, d, y: f"{m}/{d}/{y}",
+    "month first, in words": lambda m, d, y: f"{calendar.month_name[m]} {d}, {y}",
+    "day first, in words": lambda m, d, y: f"{d} {calendar.month_name[m]} {y}",
+    "ISO": lambda m, d, y: f"{y}-{m:02d}-{d:02d}",
+    "the Nth of month in the year": lambda m, d, y: f"the {_ordinal(d)} of {calendar.month_name[m]} in the year {y}",
+}
+NEGATIVES: dict[str, Callable[[int, int, int], str]] = {
+    "another day, in words": lambda m, d, y: f"{calendar.month_name[m]} {d % 28 + 1}, {y}",  # the next, or the 1st-3rd
+    "the year before, as indexed": lambda m, d, y: f"{m}/{d}/{y - 1}",
+}
+
+
+def sentence(row: dict[str, str], form: Callable[[int, int, int], str]) -> str:
+    """The record's birthday sentence with its date written by ``form``."""
+    return f"{row['GivenName']} {row['MiddleInitial']}. {row['Surname']} was born on {form(*_parts(row['Birthday']))}."
+
+
+def run(data: Path, *args: str) -> dict[str, Any]:
+    from guard import Guard, Item
+    from guard.embedding import load_embedder
+    from guard.index import build_index
+
+    rows = pii_rows(data)[:PEOPLE]
+    embedder = load_embedder()
+    log(f"indexing {len(rows)} records...")
+    guard = Guard(build_index([Item(f"person-{i}", "content", text=pii_record(r)) for i, r in enumerate(rows)], embedder),
+                  embedder)
+    result: dict[str, Any] = {"people": len(rows), "data": "presidio_research FakeNameGenerator.com_3000.csv, rows 1-100"}
+    for key, forms in (("leaks", FORMS), ("negatives", NEGATIVES)):
+        result[key] = {}
+        for name, form in forms.items():
+            texts = [sentence(r, form) for r in rows]
+            blocked = sum(not v.allowed for v in guard.check_batch(texts))
+            top = [max((f.score for f in found), default=0.0) for found in guard.evidence(texts)]
+            result[key][name] = {"blocked": round(blocked / len(texts), 3), "mean_top_score": round(sum(top) / len(top), 3),
+                                 "example": texts[0]}
+            log(f"{key}: {name}: blocked {blocked} of {len(texts)}")
+    log(f"wrote {write_result('dates', result)}")
+    return result
