@@ -350,6 +350,10 @@ def _run_folds(splits: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]], 
     before = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     info = {entry["fold"]: {key: v for key, v in entry.items() if key != "held_out"} for entry in before.get("folds", [])}
 
+    def keep(f: int, scores: tuple[np.ndarray, ...]) -> None:
+        cosine, p, positive, conflict = scores
+        np.savez(SCORES / f"{name}-k{k}-fold{f + 1}.npz", cosine=cosine, p=p, positive=positive, conflict=conflict)
+
     def write() -> Path:
         scores = stored_scores(name, k)
         result["folds"] = [{**info.get(f + 1, {"fold": f + 1}), "held_out": holdout_report(*scores[f])} for f in sorted(scores)]
@@ -365,12 +369,10 @@ def _run_folds(splits: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]], 
         model, trained = fit(train_rows)
         info[f + 1] = {"fold": f + 1, **trained}
         scores = held_scores(held, model, embedder)
-        cosine, p, positive, conflict = scores
-        np.savez(SCORES / f"{name}-k{k}-fold{f + 1}.npz", cosine=cosine, p=p, positive=positive, conflict=conflict)
+        keep(f, scores)
         log(f"fold {f + 1}: {holdout_report(*scores)}; wrote {write()}")
     if not chosen:  # --report: the fact check read again under today's rules (cheap, and it changes with guard)
         for f, (cosine, p, positive, _) in stored_scores(name, k).items():
-            conflict = fact_conflicts(held_pairs(splits[f][1]))
-            np.savez(SCORES / f"{name}-k{k}-fold{f + 1}.npz", cosine=cosine, p=p, positive=positive, conflict=conflict)
+            keep(f, (cosine, p, positive, fact_conflicts(held_pairs(splits[f][1]))))
         log(f"wrote {write()}")
     return result

@@ -70,13 +70,13 @@ VERSION = 3  # of what `facts` reads; stored in every index manifest (1: every d
 CONFLICT_PENALTY = 0.25  # below the default semantic threshold for any cosine under ~1.0
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_CALENDAR = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december")  # fmt: skip  (not `calendar.month_name`: it follows the locale)
+_MONTH_NUMBER = {m[:3]: n for n, m in enumerate(_CALENDAR, 1)}  # "mar": 3
 # "may" is left out: as a verb it is far more common than the month (`_MAY` reads it next to a day or year)
-_MONTHS = ("january", "february", "march", "april", "june", "july", "august", "september", "october",
-           "november", "december")  # fmt: skip
+_MONTHS = tuple(m for m in _CALENDAR if m != "may")
 _MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + "|" + "|".join(m[:3] for m in _MONTHS) + r")\b", re.I)
 _MAY = re.compile(r"\bmay(?=\s+\d)|(?<=\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(may)\b", re.I)
-_MONTH_NUMBER = {m[:3]: n for n, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
-                                                 "august", "september", "october", "november", "december"), 1)}
 _ANY_MONTH = r"(" + "|".join(sorted({*_MONTHS, "may", *(m[:3] for m in _MONTHS)}, key=len, reverse=True)) + r")\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r",?\s+(?:in\s+(?:the\s+year\s+)?)?(0?\d{4}|\d,\d{3})\b"  # read as numbers are: "01958", "1,958"
@@ -126,7 +126,7 @@ def facts(text: str) -> frozenset[int]:
             found.append(_number(m.group()))
     months = [*_MONTH.finditer(text), *_MAY.finditer(text)]  # a month is its number: "6 March" is 3/6
     found += [_number(str(_MONTH_NUMBER[m.group(m.lastindex or 0).lower()[:3]])) for m in months]
-    for m in _WRITTEN_DATE.finditer(text):  # "March 6, 1985", "the 6th of March in the year 1985"
+    for m in _WRITTEN_DATE.finditer(text) if months else ():  # "March 6, 1985", "the 6th of March in the year 1985"
         month, day, year = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(4), m.group(6))
         found.append(_whole_date(str(_MONTH_NUMBER[month.lower()[:3]]), day, year))
     return frozenset(_hash(f) for f in found if f)
@@ -255,22 +255,21 @@ def encode(windows: Iterable[frozenset[int]]) -> list[list[int]]:
 def _date_facts(m: re.Match[str]) -> list[str]:
     """A numeric date's facts: its three numbers, read as numbers like a month name is (03/06/1985 states 3, 6
     and 1985, as "6 March 1985" does, and as "3 June 1985" does: the order is not read), and the whole date
-    (`_whole_date`). A two-digit year
-    ("3/6/85", with "/" only) is read as 19xx from 69, else 20xx (as POSIX ``strptime`` reads ``%y``). Nothing
-    when no reading is a date ("13/13/2020", a version "1.2.10")."""
+    (`_whole_date`). A two-digit year ("3/6/85", with "/" only) is read as 19xx from 69, else 20xx (as POSIX
+    ``strptime`` reads ``%y``). Nothing when no reading is a date ("13/13/2020", a version "1.2.10")."""
     first, sep, middle, last = m.groups()
     if len(first) == 4 and len(last) <= 2:  # year first: y-m-d
-        year, readings = first, [(int(middle), int(last))]
+        year, (a, b), readings = first, (middle, last), 1
     elif len(first) <= 2 and (len(last) == 4 or (len(last) == 2 and sep == "/")):
-        year, readings = last, [(int(first), int(middle)), (int(middle), int(first))]  # m/d/y and d/m/y
+        year, (a, b), readings = last, (first, middle), 2  # m/d/y and d/m/y
     else:
         return []
-    if not any(1 <= month <= 12 and 1 <= day <= 31 for month, day in readings):
+    pairs = [(int(a), int(b)), (int(b), int(a))][:readings]
+    if not any(1 <= month <= 12 and 1 <= day <= 31 for month, day in pairs):
         return []
     if len(year) == 2:
         year = ("19" if int(year) >= 69 else "20") + year
-    day_month = (middle, last) if len(first) == 4 else (first, middle)
-    return [_number(n) for n in (*day_month, year)] + [_whole_date(*day_month, year)]
+    return [_number(a), _number(b), _number(year), _whole_date(a, b, year)]
 
 
 def _whole_date(a: str, b: str, year: str) -> str:
