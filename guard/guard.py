@@ -159,7 +159,8 @@ class Guard:
             found += concept.detect(a["concept_vectors"], a["concept_item"], a["concept_role"], c, meta,
                                     t["concept"], t["concept_margin"], ix.concept_names)
         if c.foreign and self.translator is not None:
-            found += translation.detect(ix.translated(self.translator), a["window_item"], c, meta, t["translation"])
+            found += translation.detect(ix.translated(self.translator), a["window_item"], c, meta, t["translation"],
+                                        window_facts=ix.window_facts)
         return found
 
     def _verdict(self, found: list[Finding], strict: frozenset[str] = frozenset(), margin: float = 0.0) -> Verdict:

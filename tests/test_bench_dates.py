@@ -28,3 +28,22 @@ def test_the_fact_check_reads_each_leak_as_the_date_and_each_negative_as_another
     indexed = facts(sentence(row, FORMS["as indexed"]).lower())
     assert not any(conflicts(indexed, facts(sentence(row, form))) for form in FORMS.values())
     assert all(conflicts(indexed, facts(sentence(row, form))) for form in NEGATIVES.values())
+
+
+@pytest.mark.parametrize("birthday", ["10/25/2000", "3/2/1954", "5/5/1937", "9/16/1994"])
+def test_each_translation_states_the_date_and_its_negative_another(birthday: str) -> None:
+    from benchmarks.dates import TRANSLATIONS, translated
+    from guard.normalize import canonical
+
+    row = {**ROW, "Birthday": birthday}
+    indexed = facts(canonical(sentence(row, FORMS["as indexed"])).text)
+    for language in TRANSLATIONS:  # the check reads a candidate's canonical view
+        assert not conflicts(indexed, facts(canonical(translated(row, language)).text)), language
+        assert conflicts(indexed, facts(canonical(translated(row, language, next_day=True)).text)), language
+
+
+def test_a_translation_writes_the_month_in_its_language() -> None:
+    from benchmarks.dates import translated
+
+    assert translated(ROW, "German") == "Jan H. Geisler wurde am 25. Oktober 2000 geboren."
+    assert translated(ROW, "Japanese", next_day=True) == "Jan H. Geislerは2000年10月26日に生まれました。"

@@ -40,6 +40,13 @@ def test_a_number_inside_a_word_is_an_identifier_and_a_series_number_no_fact() -
     assert facts("room 3B on the 1950s floor") == facts("3 1950")  # digits first: still a number
 
 
+def test_a_number_next_to_a_chinese_or_japanese_character_is_a_number() -> None:
+    # those scripts set numbers against their words: "1987年3月14日" is a date, not one identifier
+    assert facts("1987年3月14日") == facts("March 14, 1987")
+    assert facts("第2章") == facts("2") and facts("1994년") == facts("1994")
+    assert facts("abc1994年") == facts("ABC1994")  # a Latin identifier ends at the character
+
+
 @pytest.mark.parametrize(
     ("item", "candidate", "expected"),
     [
@@ -57,6 +64,18 @@ def test_a_number_inside_a_word_is_an_identifier_and_a_series_number_no_fact() -
         ("born 5/5/1937", "born on May 6, 1937", True),
         ("born on the 25th of February in the year 1958", "born 2/25/1958", False),
         ("born on 3/29/1982", "born in 1982", False),  # states part of the date: a partial leak
+        # another language's dates: its month names inside a whole date, and the CJK year-month-day
+        ("born on 5/4/1945", "wurde am 4. Mai 1945 geboren", False),
+        ("born on 5/4/1945", "wurde am 5. Mai 1945 geboren", True),  # the day is the month's number
+        ("born on 5/4/1945", "nació el 5 de mayo de 1945", True),
+        ("born on 9/16/1994", "nació el 16 de septiembre de 1994", False),
+        ("born on 9/16/1994", "né le 17 septembre 1994", True),
+        ("born on 5/4/1945", "родился 5 мая 1945 года", True),
+        ("born on 5/4/1945", "urodził się 4 maja 1945", False),
+        ("born on 5/4/1945", "1945年5月4日に生まれた", False),
+        ("born on 5/4/1945", "出生于1945年5月5日", True),
+        ("born on 5/4/1945", "1945년 5월 5일", True),
+        ("in 2020 and 1999", "Mars 2020 and 1999", False),  # "mars" is a month only inside a whole date
     ],
 )
 def test_conflicts(item: str, candidate: str, expected: bool) -> None:

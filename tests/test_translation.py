@@ -40,6 +40,7 @@ def test_text_in_another_language_reads_as_foreign(text: str) -> None:
     "Email: mariehamanova@armyspy.com. Phone: +299 84 23 30.",  # "com" is Portuguese, an address is not
     "Jаne Rоe wаs bоrn in Lisbоn.",  # Cyrillic homoglyphs in English words: canonical() folds them anyway
     "1961 - 2024", "", "The word 你好 means hello in Chinese.", "No, me neither.",
+    "Ivan M. King was born on September 16, 1994.",  # "m" and "september" are common Dutch words; "M." an initial
 ])
 def test_english_and_records_do_not(text: str) -> None:
     assert not foreign(text.lower())
@@ -69,6 +70,18 @@ def test_a_sentence_in_chinese_or_japanese_is_a_window_of_its_own(guard: Guard) 
     checked = f"Hier ist die Antwort, die Sie wollten. {JAPANESE}"
     found = [f for f in guard.evidence([checked])[0] if f.matcher is Matcher.TRANSLATION]
     assert any(checked[f.start : f.end] == JAPANESE for f in found)
+
+
+@pytest.mark.parametrize(("text", "blocked"), [
+    ("Jane Roe nació en Lisboa en 1961 y trabajó como bióloga marina durante treinta años.", True),
+    ("Jane Roe nació en Lisboa en 1974 y trabajó como bióloga marina durante treinta años.", False),
+    ("Jane Roe于1961年出生于里斯本，当了三十年的海洋生物学家。", True),
+    ("Jane Roe于1974年出生于里斯本，当了三十年的海洋生物学家。", False),
+])
+def test_a_translation_stating_another_fact_passes(guard: Guard, text: str, blocked: bool) -> None:
+    # the translation check reads numbers as the English one does: another year is another person's record
+    found = [f for f in guard.evidence([text])[0] if f.matcher is Matcher.TRANSLATION and f.score >= f.threshold]
+    assert bool(found) is blocked
 
 
 def test_benign_text_in_another_language_passes(guard: Guard) -> None:

@@ -18,6 +18,12 @@ to the title before it ("Dante's Amulet (Coriola, #2)": a series number) and is 
 stored in the index: `VERSION` names these rules, and an index built under other rules reads its facts
 again from the item text it keeps (`guard.index.Index.load`).
 
+A candidate in another language (`guard.detectors.translation`) gets the same check: digits are digits, a
+number set against a Chinese, Japanese or Korean character is a number ("1987年3月14日" states 1987, 3 and
+14, and is a whole date), and a day, month name and year in German, Spanish, French, Italian, Dutch,
+Polish, Portuguese, Russian or Turkish ("5. Mai 1945", "5 de mayo de 1945") is a whole date. A month name of
+those languages alone is not read ("Mars 2020"); a number written in words in any language is not either.
+
 A candidate that states no number at all is left alone (it may be a partial leak, or a paraphrase that
 writes "two" for "2"); so is one that adds a number to all of the item's (a longer answer). The score only
 ever goes down, so thresholds calibrated on cosine still bound the false-block rate.
@@ -60,13 +66,16 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections.abc import Iterable
 
 from guard.detectors.names import zipf
+from guard.windows import HAN, HANGUL, KANA
 
-VERSION = 3  # of what `facts` reads; stored in every index manifest (1: every digit run was a number; 2: no numeric dates)
+VERSION = 4  # of what `facts` reads; stored in every index manifest (1: every digit run was a number; 2: no numeric
+# dates; 3: a Chinese or Japanese character before a number made it an identifier)
 CONFLICT_PENALTY = 0.25  # below the default semantic threshold for any cosine under ~1.0
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -82,9 +91,30 @@ _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r",?\s+(?:in\s+(?:the\s+year\s+)?)?(0?\d{4}|\d,\d{3})\b"  # read as numbers are: "01958", "1,958"
 # A whole date written with its month's name: "March 6, 1985" or "6 March 1985", "the 6th of March, 1985".
 _WRITTEN_DATE = re.compile(rf"\b{_ANY_MONTH}\s+{_DAY}{_YEAR}|\b{_DAY}\s+(?:of\s+)?{_ANY_MONTH}{_YEAR}", re.I)
+# Whole dates in the other languages the translation check reads (`guard.detectors.translation`), day first:
+# "5. März 1945", "5 de mayo de 1945", "1er mai 1945", "5 мая 1945". Their month names are read only inside
+# such a date: "mars", "mart" and "mai" are words of English text too. Polish and Russian months are in the
+# genitive a date uses; the canonical view's forms (`guard.normalize.canonical` folds Cyrillic letters that
+# look Latin: "мaя") are added on first use.
+_FOREIGN_MONTHS = {
+    "de": "januar februar märz april mai juni juli august september oktober november dezember",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "pl": "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+    "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+    "tr": "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık",
+}
+# Chinese, Japanese and Korean dates: "1945年5月5日", "1945년 5월 5일" (year, month, day).
+_CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})")
 # A date in digits: three numbers joined by one of "/", "." or "-" ("03/06/1985", "1985-03-06"); `_date_facts`
 # says which are dates.
 _NUMERIC_DATE = re.compile(r"(?<![\w.,/-])(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?![\w/-]|[.,]\d)")
+# Chinese, Japanese and Korean letters: those scripts set numbers against their words, so a number next to
+# one is no identifier ("1987年3月14日" is a date, three numbers; "1994년" a year).
+_UNSPACED = re.compile(f"[{KANA}{HAN}{HANGUL}]")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _OPENERS = " \t\n\"'“‘([{*-–—"  # skipped when looking for what precedes a word
@@ -115,11 +145,11 @@ def facts(text: str) -> frozenset[int]:
         before = text[m.start() - 1] if m.start() else ""
         if before == "#":  # a series or issue number belongs to its title
             continue
-        if before.isalpha():  # letters then digits: an identifier, the whole word one fact ("whou1985", "r2-d2")
-            start, end = m.start(), m.end()
-            while start and (text[start - 1].isalnum() or text[start - 1] in "-_"):
+        if before.isalpha() and not _UNSPACED.match(before):  # letters then digits: an identifier, the whole word one fact
+            start, end = m.start(), m.end()  # ("whou1985", "r2-d2")
+            while start and _in_word(text[start - 1]):
                 start -= 1
-            while end < len(text) and (text[end].isalnum() or text[end] in "-_"):
+            while end < len(text) and _in_word(text[end]):
                 end += 1
             found.append("id:" + text[start:end].strip("-_").lower())
         else:
@@ -129,7 +159,15 @@ def facts(text: str) -> frozenset[int]:
     for m in _WRITTEN_DATE.finditer(text) if months else ():  # "March 6, 1985", "the 6th of March in the year 1985"
         month, day, year = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(4), m.group(6))
         found.append(_whole_date(str(_MONTH_NUMBER[month.lower()[:3]]), day, year))
+    if len(found) - len(months) >= 2:  # a day and a year at least: a date in another language?
+        found += _foreign_dates(text)
     return frozenset(_hash(f) for f in found if f)
+
+
+def _in_word(c: str) -> bool:
+    """Whether ``c`` continues an identifier: a letter, digit, "-" or "_", but not a Chinese, Japanese or Korean
+    letter (`_UNSPACED`)."""
+    return (c.isalnum() and not _UNSPACED.match(c)) or c in "-_"
 
 
 def conflicts(item: frozenset[int], candidate: frozenset[int]) -> bool:
@@ -270,6 +308,33 @@ def _date_facts(m: re.Match[str]) -> list[str]:
     if len(year) == 2:
         year = ("19" if int(year) >= 69 else "20") + year
     return [_number(a), _number(b), _number(year), _whole_date(a, b, year)]
+
+
+def _foreign_dates(text: str) -> list[str]:
+    """The month numbers and whole dates of the dates ``text`` writes in another language (`_FOREIGN_MONTHS`,
+    `_CJK_DATE`)."""
+    found = []
+    numbers, written = _foreign_months()
+    for m in written.finditer(text):
+        month = str(numbers[m.group(2).lower()])
+        found += [_number(month), _whole_date(month, m.group(1), m.group(3))]
+    for m in _CJK_DATE.finditer(text):
+        found.append(_whole_date(m.group(2), m.group(3), m.group(1)))
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _foreign_months() -> tuple[dict[str, int], re.Pattern[str]]:
+    """Each month name of `_FOREIGN_MONTHS` (and its canonical form) with its number, and the pattern of a
+    whole date written with one, day first."""
+    from guard.normalize import canonical
+
+    numbers = {}
+    for names in _FOREIGN_MONTHS.values():
+        for n, name in enumerate(names.split(), 1):
+            numbers[name] = numbers[canonical(name).text] = n
+    names = "|".join(sorted(numbers, key=len, reverse=True))
+    return numbers, re.compile(rf"\b(\d{{1,2}})(?:\.|er|º)?\s+(?:de\s+)?({names})\s+(?:de\s+)?(\d{{4}})\b", re.I)
 
 
 def _whole_date(a: str, b: str, year: str) -> str:
