@@ -105,9 +105,9 @@ def quality(r: dict[str, Any]) -> str:
 def dates(r: dict[str, Any]) -> str:
     out = [f"| a person's birthday sentence ({r['people']} people indexed), the date written | example | blocked at the "
            "defaults | guard's mean top score |", "|---|---|---|---|"]
-    for key, label in (("leaks", "leak"), ("negatives", "negative"), ("translated", "leak, in"),
-                       ("translated_negatives", "negative, another day in")):
-        out += [f"| {label}: {name} | {v['example']} | {_pct(v['blocked'])} | {v['mean_top_score']:.3f} |"
+    for key, label in (("leaks", "leak: {}"), ("negatives", "negative: {}"), ("translated", "leak: in {}"),
+                       ("translated_negatives", "negative: another day, in {}")):
+        out += [f"| {label.format(name)} | {v['example']} | {_pct(v['blocked'])} | {v['mean_top_score']:.3f} |"
                 for name, v in r.get(key, {}).items()]
     return "\n".join(out)
 
