@@ -72,6 +72,7 @@ def test_a_number_next_to_a_chinese_or_japanese_character_is_a_number() -> None:
         ("born on 9/16/1994", "né le 17 septembre 1994", True),
         ("born on 5/4/1945", "родился 5 мая 1945 года", True),
         ("born on 5/4/1945", "urodził się 4 maja 1945", False),
+        ("born on 5/4/1945", "5 MAYIS 1945 doğdu", True),  # Turkish, upper-cased: "I" is no dotless "ı"
         ("born on 5/4/1945", "1945年5月4日に生まれた", False),
         ("born on 5/4/1945", "出生于1945年5月5日", True),
         ("born on 5/4/1945", "1945년 5월 5일", True),

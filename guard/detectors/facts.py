@@ -75,7 +75,7 @@ from guard.detectors.names import zipf
 from guard.windows import HAN, HANGUL, KANA
 
 VERSION = 4  # of what `facts` reads; stored in every index manifest (1: every digit run was a number; 2: no numeric
-# dates; 3: a Chinese or Japanese character before a number made it an identifier)
+# dates; 3: a Chinese or Japanese character before a number made it an identifier, no dates in other languages)
 CONFLICT_PENALTY = 0.25  # below the default semantic threshold for any cosine under ~1.0
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -316,8 +316,9 @@ def _foreign_dates(text: str) -> list[str]:
     found = []
     numbers, written = _foreign_months()
     for m in written.finditer(text):
-        month = str(numbers[m.group(2).lower()])
-        found += [_number(month), _whole_date(month, m.group(1), m.group(3))]
+        if (number := numbers.get(m.group(2).lower())) is None:  # matched in a case whose lower case differs
+            continue
+        found += [_number(str(number)), _whole_date(str(number), m.group(1), m.group(3))]
     for m in _CJK_DATE.finditer(text):
         found.append(_whole_date(m.group(2), m.group(3), m.group(1)))
     return found
