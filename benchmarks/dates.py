@@ -6,8 +6,8 @@ checked at the default thresholds with the date written five ways: as indexed ("
 in words ("October 25, 2000"), day first ("25 October 2000"), ISO ("2000-10-25"), and "the 25th of October
 in the year 2000". Two negatives, which a guard that reads dates should let through: another day in words
 (the next, "October 26, 2000", or for the 28th to the 31st the 1st to the 4th) and the year before as
-indexed ("10/25/1999"). Then the sentence translated (`TRANSLATIONS`: German, Spanish, French, Chinese,
-Japanese), as a leak and with another day as a negative: the translation check and its fact check. Blocked
+indexed ("10/25/1999"). Then the sentence translated (`TRANSLATIONS`: German, Spanish, French, Russian,
+Chinese, Japanese), as a leak and with another day as a negative: the translation check and its fact check. Blocked
 share per form and guard's mean top score; about two minutes here.
 
     python -m benchmarks dates [--data ../shared/data]
@@ -59,11 +59,13 @@ _MONTHS = {
     "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split(),
     "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split(),
     "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(),
+    "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split(),
 }
 TRANSLATIONS: dict[str, Callable[[str, int, int, int], str]] = {
     "German": lambda name, m, d, y: f"{name} wurde am {d}. {_MONTHS['de'][m - 1]} {y} geboren.",
     "Spanish": lambda name, m, d, y: f"{name} nació el {d} de {_MONTHS['es'][m - 1]} de {y}.",
     "French": lambda name, m, d, y: f"{name} est né le {d} {_MONTHS['fr'][m - 1]} {y}.",
+    "Russian": lambda name, m, d, y: f"{name} родился {d} {_MONTHS['ru'][m - 1]} {y} года.",
     "Chinese": lambda name, m, d, y: f"{name}出生于{y}年{m}月{d}日。",
     "Japanese": lambda name, m, d, y: f"{name}は{y}年{m}月{d}日に生まれました。",
 }
