@@ -35,6 +35,11 @@ def _ordinal(day: int) -> str:
     return f"{day}{'th' if 10 <= day % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th')}"
 
 
+def _another_day(day: int) -> int:
+    """The next day, or for the 28th to the 31st the 1st to the 4th (a day every month has)."""
+    return day % 28 + 1
+
+
 FORMS: dict[str, Callable[[int, int, int], str]] = {
     "as indexed": lambda m, d, y: f"{m}/{d}/{y}",
     "month first, in words": lambda m, d, y: f"{calendar.month_name[m]} {d}, {y}",
@@ -43,7 +48,7 @@ FORMS: dict[str, Callable[[int, int, int], str]] = {
     "the Nth of month in the year": lambda m, d, y: f"the {_ordinal(d)} of {calendar.month_name[m]} in the year {y}",
 }
 NEGATIVES: dict[str, Callable[[int, int, int], str]] = {
-    "another day, in words": lambda m, d, y: f"{calendar.month_name[m]} {d % 28 + 1}, {y}",  # the next, or the 1st-3rd
+    "another day, in words": lambda m, d, y: f"{calendar.month_name[m]} {_another_day(d)}, {y}",
     "the year before, as indexed": lambda m, d, y: f"{m}/{d}/{y - 1}",
 }
 
@@ -76,7 +81,7 @@ def translated(row: dict[str, str], language: str, *, next_day: bool = False) ->
     "another day, in words" does)."""
     month, day, year = _parts(row["Birthday"])
     name = f"{row['GivenName']} {row['MiddleInitial']}. {row['Surname']}"
-    return TRANSLATIONS[language](name, month, day % 28 + 1 if next_day else day, year)
+    return TRANSLATIONS[language](name, month, _another_day(day) if next_day else day, year)
 
 
 def run(data: Path, *args: str) -> dict[str, Any]:

@@ -18,7 +18,10 @@ _BOUNDARY = re.compile(r"""(?<=[.!?])(["'”’)\]]*)\s+|(?<=[。！？])([」�
 # Chinese and Japanese write no spaces: two of their characters count as one word (about what one says).
 KANA = "\u3040-\u30ff"  # character ranges, for [...] classes
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-HANGUL = "\uac00-\ud7af"  # Korean syllables: spaced words, not counted here (read by the translation gate)
+HANGUL = "\uac00-\ud7af"  # Korean syllables: spaced words, not counted here
+# A Chinese, Japanese or Korean letter: numbers are set against them ("1987年3月14日"), and they weigh more than
+# a Latin letter (`guard.detectors.facts`, `guard.detectors.translation`).
+CJK_LETTER = re.compile(f"[{KANA}{HAN}{HANGUL}]")
 _CJK = KANA + HAN
 _WORD = re.compile(rf"[{_CJK}]{{1,2}}|[^\s{_CJK}]+")
 _ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "prof.", "e.g.", "i.e.", "vs.", "etc."})

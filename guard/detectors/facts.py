@@ -72,7 +72,7 @@ import zlib
 from collections.abc import Iterable
 
 from guard.detectors.names import zipf
-from guard.windows import HAN, HANGUL, KANA
+from guard.windows import CJK_LETTER
 
 VERSION = 4  # of what `facts` reads; stored in every index manifest (1: every digit run was a number; 2: no numeric
 # dates; 3: a Chinese or Japanese character before a number made it an identifier, no dates in other languages)
@@ -112,9 +112,6 @@ _CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})")
 # A date in digits: three numbers joined by one of "/", "." or "-" ("03/06/1985", "1985-03-06"); `_date_facts`
 # says which are dates.
 _NUMERIC_DATE = re.compile(r"(?<![\w.,/-])(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?![\w/-]|[.,]\d)")
-# Chinese, Japanese and Korean letters: those scripts set numbers against their words, so a number next to
-# one is no identifier ("1987年3月14日" is a date, three numbers; "1994년" a year).
-_UNSPACED = re.compile(f"[{KANA}{HAN}{HANGUL}]")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _OPENERS = " \t\n\"'“‘([{*-–—"  # skipped when looking for what precedes a word
@@ -145,7 +142,7 @@ def facts(text: str) -> frozenset[int]:
         before = text[m.start() - 1] if m.start() else ""
         if before == "#":  # a series or issue number belongs to its title
             continue
-        if before.isalpha() and not _UNSPACED.match(before):  # letters then digits: an identifier, the whole word one fact
+        if before.isalpha() and not CJK_LETTER.match(before):  # letters then digits: an identifier, the whole word one fact
             start, end = m.start(), m.end()  # ("whou1985", "r2-d2")
             while start and _in_word(text[start - 1]):
                 start -= 1
@@ -166,8 +163,9 @@ def facts(text: str) -> frozenset[int]:
 
 def _in_word(c: str) -> bool:
     """Whether ``c`` continues an identifier: a letter, digit, "-" or "_", but not a Chinese, Japanese or Korean
-    letter (`_UNSPACED`)."""
-    return (c.isalnum() and not _UNSPACED.match(c)) or c in "-_"
+    letter (`guard.windows.CJK_LETTER`: those scripts set numbers against their words, so "1987年3月14日" is a
+    date, three numbers, and "1994년" a year)."""
+    return (c.isalnum() and not CJK_LETTER.match(c)) or c in "-_"
 
 
 def conflicts(item: frozenset[int], candidate: frozenset[int]) -> bool:

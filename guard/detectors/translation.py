@@ -57,7 +57,7 @@ from guard.detectors import semantic
 from guard.detectors.base import Candidate
 from guard.exceptions import DependencyError
 from guard.types import Finding, Matcher
-from guard.windows import HAN, HANGUL, KANA, Window
+from guard.windows import CJK_LETTER, HAN, HANGUL, KANA, Window
 
 if TYPE_CHECKING:
     from guard.embedding import Embedder
@@ -69,7 +69,6 @@ LATIN_LANGUAGES = ("de", "es", "fr", "it", "nl", "pl", "pt", "tr")
 _COMMON = 300  # a language's most common words (wordfreq) stand for it
 _MIN_SHARE = 0.2  # of a window's words: another language's common words (and not English ones)
 _CJK_LETTERS = 3  # a Chinese character is a word or half of one; a Latin word is about five letters
-_CJK = re.compile(f"[{KANA}{HAN}{HANGUL}]")
 _HAN = re.compile(f"[{HAN}]")
 _KANA_OR_HANGUL = re.compile(f"[{KANA}{HANGUL}]")  # Japanese or Korean: their Han characters are not Chinese
 
@@ -175,7 +174,7 @@ def foreign(text: str) -> bool:
             if ord(c) <= 0x24F:  # up to Latin Extended-B
                 latin += 1
             else:
-                other += _CJK_LETTERS if _CJK.match(c) else 1
+                other += _CJK_LETTERS if CJK_LETTER.match(c) else 1
     if not latin + other:
         return False
     if other >= latin:
