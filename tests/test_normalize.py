@@ -55,7 +55,7 @@ def by_label(text: str, label: str) -> View:
 
 
 def test_version_and_view_basics() -> None:
-    assert NORMALIZATION_VERSION == "2"
+    assert NORMALIZATION_VERSION == "3"
     v = canonical("Hi there")
     assert v.label == "plain" and v == canonical("Hi there") and v != canonical("Hi")
     assert not v.starts.flags.writeable
@@ -120,6 +120,13 @@ def test_genuine_russian_and_greek_are_kept() -> None:
     assert canonical(ru).text == ru.lower()
     el = "Καλημέρα, τι κάνεις;"
     assert canonical(el).text == el.casefold()
+
+
+def test_a_russian_word_in_mostly_latin_text_is_kept() -> None:
+    # a long Latin name outweighs the Russian letters, but "родился" has letters that look like nothing Latin
+    text = "Patricia G. Desrosiers родился 28 февраля 1956 года."
+    assert canonical(text).text == text.lower()
+    assert canonical("Ivan ТОР secret Неllo").text == "ivan top secret hello"  # look-alikes only: an attack
 
 
 def test_mixed_script_token_in_russian_text_is_folded() -> None:

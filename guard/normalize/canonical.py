@@ -13,6 +13,7 @@ from guard.normalize.chars import (
     _DROP,
     _LATIN,
     _MARK,
+    _NOT_LETTER,
     _OTHER,
     _char_classes,
     _char_info,
@@ -97,10 +98,14 @@ def _nfkc_chars(buf: _Buf) -> _Buf:
 
 
 def _fold_confusables(buf: _Buf) -> _Buf:
-    """Homoglyphs -> ASCII, everywhere in Latin text, else only inside mixed-script tokens.
+    """Homoglyphs -> ASCII: in Latin text everywhere but in words of another script, else only inside
+    mixed-script tokens.
 
     A Russian or Greek sentence must stay Russian or Greek for a multilingual embedder, while
-    "Неllo" with a Cyrillic Н is an attack on an English word.
+    "Неllo" with a Cyrillic Н is an attack on an English word. In mostly Latin text a token of another
+    script is folded only when every letter of it looks Latin ("ТОР" for "TOP"): a Russian word with a
+    letter that looks like nothing Latin ("родился": "д", "л", "я") stays Russian, even in a sentence whose
+    Latin name outweighs it ("Patricia G. Desrosiers родился 28 февраля 1956 года.").
     """
     text = buf.text
     if text.isascii():
@@ -109,12 +114,22 @@ def _fold_confusables(buf: _Buf) -> _Buf:
     scripts = _char_classes(text, _letter_script)
     latin = int(np.count_nonzero(scripts == _LATIN))
     other = int(np.count_nonzero(scripts == _OTHER))
+    cps = _codepoints(text)
     if latin > other:
-        return _with_text(buf, _translate(text, table))
-    mask = _mixed_token_mask(text, scripts)
+        unfoldable = (scripts == _OTHER) & ~np.isin(cps, np.fromiter(table, np.uint32, len(table)))
+        if not unfoldable.any():
+            return _with_text(buf, _translate(text, table))
+        letter = scripts != _NOT_LETTER  # words: runs of letters ("ΣΟΛΕΑΣ,NI,Λευκωσία" is three)
+        word = np.cumsum(letter & ~np.concatenate(([False], letter[:-1])))
+        has_latin = np.zeros(word[-1] + 1, dtype=bool)
+        foreign = np.zeros(word[-1] + 1, dtype=bool)
+        has_latin[word[scripts == _LATIN]] = True
+        foreign[word[unfoldable]] = True
+        mask = ~(foreign & ~has_latin)[word] | ~letter  # every char but the letters of a word of another script
+    else:
+        mask = _mixed_token_mask(text, scripts)
     if not mask.any():
         return buf
-    cps = _codepoints(text)
     lookup = _lookup_table(cps, table)
     if lookup is None:
         return buf
