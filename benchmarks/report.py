@@ -112,8 +112,16 @@ def dates(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"dates": dates, "engine": engine, "generation": generation,
-                                                         "proxy": proxy, "quality": quality}
+def facts(r: dict[str, Any]) -> str:
+    out = ["| pairs (a text and its restatement) | pairs with a fact | read as conflicting |", "|---|---|---|"]
+    for group in ("translations", "tofu"):
+        out += [f"| {name} | {v['with_a_fact']} | {v['conflicting']} ({_pct(v['conflicting_share_of_those'])}) |"
+                for name, v in r.get(group, {}).items()]
+    return "\n".join(out)
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"dates": dates, "engine": engine, "facts": facts,
+                                                         "generation": generation, "proxy": proxy, "quality": quality}
 
 
 def _between(text: str) -> Callable[[re.Match[str]], str]:

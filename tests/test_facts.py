@@ -47,6 +47,39 @@ def test_a_number_next_to_a_chinese_or_japanese_character_is_a_number() -> None:
     assert facts("abc1994年") == facts("ABC1994")  # a Latin identifier ends at the character
 
 
+def test_an_amount_is_its_value_however_it_is_written() -> None:
+    # thousands grouped by ",", "." or a space, a decimal comma, and scale words in the languages the
+    # translation check reads: each pair is one sentence of stsb_multi_mt and its DeepL translation
+    assert facts("réduit de 93 000") == facts("93,000")
+    assert not conflicts(facts("payrolls fell by 93,000, 6.1 percent"), facts("на 93 000 человек, 6,1 процента"))
+    assert facts("at 8,983.80") <= facts("à 8 983,80") and facts("6.1") == facts("6,1") != facts("61")
+    assert facts("nearly $2 billion") == facts("casi 2.000 millones de dólares") == facts("近20億ドル")
+    assert facts("$1.39 billion") == facts("13.9億ドル") == facts("1.390 millones") == facts("1,390,000,000")
+    assert facts("$659 million") <= facts("6億5,900万ドル")  # 億 then 万: the parts add up
+    assert facts("456,000 yen") <= facts("45万6,000円") and facts("93,000") == facts("9.3万人")
+    assert facts("$70-million program") == facts("7000万ドル") == facts("70 млн") == facts("£70m")
+    assert facts("50 million numbers") == facts("50 миллионам номеров") == facts("5000多万个")
+    assert facts("2,9 миллиардами") == facts("$2.9bn") == facts("2.9 Milliarden")
+    assert facts("Harvard was founded in 1636.") == facts("أُنشئت هارفارد عام ١٦٣٦م.")  # Arabic-Indic digits
+
+
+def test_digits_grouped_by_spaces_are_one_number_only_where_they_group_thousands() -> None:
+    assert facts("2 100 combattants") == facts("2,100 combatants") != facts("2,200 combatants")
+    # a phone number's groups are numbers, as in its other forms; a longer answer adds a fact, no conflict
+    assert facts("call 555 123 4567") == facts("call 555-123-4567") == facts("+555 123") | facts("4567")
+    assert not conflicts(facts("phone +354 413 4270"), facts("reach him at 354-413-4270, he is 45"))
+    assert facts("+41 081 273 30 84") == facts("41 81 273 30 84")
+    assert facts("in 1990 and 2000") == facts("1990 2000")  # not one number: a word between them
+    assert facts("a 600m tower") == facts("600")  # metres as often as millions: only "$600m" is an amount
+    assert facts("version 1.2.10") == facts("1210") and facts("0.125") != facts("125")
+
+
+def test_a_short_month_name_is_a_month_only_next_to_a_number() -> None:
+    assert facts("Jan Novak met the Mar Caribe") == frozenset()  # a name and Spanish "sea"
+    assert facts("since Dec. 2") == facts("12月2日") and facts("Sept. 21") == facts("9月21日")
+    assert facts("the 3rd of Jan, 1990") == facts("January 3, 1990")
+
+
 @pytest.mark.parametrize(
     ("item", "candidate", "expected"),
     [

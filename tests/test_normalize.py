@@ -55,7 +55,7 @@ def by_label(text: str, label: str) -> View:
 
 
 def test_version_and_view_basics() -> None:
-    assert NORMALIZATION_VERSION == "3"
+    assert NORMALIZATION_VERSION == "4"
     v = canonical("Hi there")
     assert v.label == "plain" and v == canonical("Hi there") and v != canonical("Hi")
     assert not v.starts.flags.writeable
@@ -150,6 +150,7 @@ def test_leet_is_read_in_latin_words_only() -> None:
     assert canonical("不，我不是！你才是！").text == "不,我不是!你才是!"
     assert canonical("トムは2時30分に電話すると言った。").text == "トムは2時30分に電話すると言った。"
     assert canonical("mu1riel的生日").text == "muiriel的生日"  # the Latin part still is
+    assert canonical("Windows 2000、Windows XP。").text == "windows 2000、windows xp。"  # "、" ends a word
 
 
 @pytest.mark.parametrize(

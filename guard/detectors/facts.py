@@ -2,9 +2,10 @@
 
 Embedding cosine cannot tell "born on February 25, 1958" from "born on March 10, 1962": the sentences
 share their shape, and the facts are a few tokens. This second stage looks at those tokens. From each
-content window (at build time) and each candidate window (at check time) it takes the *facts*: numbers
-(digits, separators dropped, leading zeros dropped: "1,958" and "01958" are "1958") and months, read as
-their numbers, so that a date in digits states what the same date written out does ("03/06/1985",
+content window (at build time) and each candidate window (at check time) it takes the *facts*: numbers,
+read as their values in either convention ("1,958", "01958" and "1 958" are 1958, "6.1" and "6,1" are 6.1),
+with the scale words after them in the languages the translation check reads ("$2 billion", "2.000
+millones de dólares", "20億ドル" and "2,000,000,000" are one number), and months, read as their numbers, so that a date in digits states what the same date written out does ("03/06/1985",
 "1985-03-06" and "6 March 1985" all state 3, 6 and 1985, and a whole date is one more fact, its year with
 its day and month in either order, so "March 3, 1954" is not "3/2/1954"; the order is not read, so "3 June
 1985" is no conflict with 03/06/1985: the check only ever misses a conflict that way, it never makes one). A
@@ -22,7 +23,10 @@ A candidate in another language (`guard.detectors.translation`) gets the same ch
 number set against a Chinese, Japanese or Korean character is a number ("1987年3月14日" states 1987, 3 and
 14, and is a whole date), and a day, month name and year in German, Spanish, French, Italian, Dutch,
 Polish, Portuguese, Russian or Turkish ("5. Mai 1945", "5 de mayo de 1945") is a whole date. A month name of
-those languages alone is not read ("Mars 2020"); a number written in words in any language is not either.
+those languages alone is not read ("Mars 2020"); a number written in words in any language is not either, nor
+are a short month name without a number next to it ("Jan Novak", "Mar Caribe"), a fraction ("1 1/2") or a
+time of day ("2:30 p.m." is 2 and 30, "14:30" 14 and 30). `python -m benchmarks facts` counts how often a text
+and its translation are read as conflicting.
 
 A candidate that states no number at all is left alone (it may be a partial leak, or a paraphrase that
 writes "two" for "2"); so is one that adds a number to all of the item's (a longer answer). The score only
@@ -68,25 +72,52 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterable
+from decimal import Decimal
 
 from guard.detectors.names import zipf
 from guard.windows import CJK_LETTER
 
-VERSION = 4  # of what `facts` reads; stored in every index manifest (1: every digit run was a number; 2: no numeric
-# dates; 3: a Chinese or Japanese character before a number made it an identifier, no dates in other languages)
+VERSION = 5  # of what `facts` reads; stored in every index manifest (1: every digit run was a number; 2: no numeric
+# dates; 3: a Chinese or Japanese character before a number made it an identifier, no dates in other languages;
+# 4: a number's digits were its fact, "2,100" was not "2 100" nor "2.5 million" "2,500,000", "Mar" was March)
 CONFLICT_PENALTY = 0.25  # below the default semantic threshold for any cosine under ~1.0
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A number: digits with "." or "," between groups, or a space before a group of three ("93 000": French,
+# Russian and Polish write thousands so). `_amount` reads its value and any scale after it (`_SCALES`).
+_NUMBER = re.compile(r"\d+(?:[.,]\d+|[ \u00a0\u2009\u202f]\d{3}(?!\d))*")
+_SPACE = re.compile(r"[ \u00a0\u2009\u202f]")
+# Words that multiply the number before them, in English and the languages the translation check reads: "$2
+# billion", "2.000 millones" and "20億" are one amount. A run of them multiplies ("mil millones", "3千万").
+# German "Billion(en)" and Polish "bilion" are 10^12, as "trillion" is; French "billion" (also 10^12) is left
+# to read as the English word.
+_SCALES = {  # a word ending in "*" stands for every ending (Russian and Polish decline them: "миллионам")
+    3: "thousand thousands tausend mille mil mila duizend tysi* тысяч* тыс",
+    6: "million millions mio millionen millón millon millones milione milioni miljoen miljoenen milion* milhão"
+       " milhões milhao milhoes миллион* млн milyon mln",
+    9: "billion billions bn milliarde milliarden mrd milliard milliards miliardo miliardi miljard miljarden"
+       " miliard* bilhão bilhões bilhao bilhoes миллиард* млрд milyar",
+    12: "trillion trillions billionen bilion biliony bilionów триллион*",
+}
+# After a currency sign, a letter: "$356M", "£600m", "$55B" ("600m" alone is as often metres).
+_CURRENCY_SCALE = re.compile(r"(m|b|k)\b", re.I)
+_CURRENCY_POWERS = {"m": 6, "b": 9, "k": 3}
+_CJK_SCALES = {"百": 2, "千": 3, "万": 4, "萬": 4, "億": 8, "亿": 8}
+_CJK_SCALE = re.compile(r"\s*多?([百千万萬億亿]+)")  # "500多万": more than 5 million
+_LETTERS = re.compile(r"[^\W\d_]+")
 _CALENDAR = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
              "november", "december")  # fmt: skip  (not `calendar.month_name`: it follows the locale)
 _MONTH_NUMBER = {m[:3]: n for n, m in enumerate(_CALENDAR, 1)}  # "mar": 3
-# "may" is left out: as a verb it is far more common than the month (`_MAY` reads it next to a day or year)
+# "may" is left out: as a verb it is far more common than the month (`_SHORT_MONTH` reads it next to a number)
 _MONTHS = tuple(m for m in _CALENDAR if m != "may")
-_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + "|" + "|".join(m[:3] for m in _MONTHS) + r")\b", re.I)
-_MAY = re.compile(r"\bmay(?=\s+\d)|(?<=\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(may)\b", re.I)
-_ANY_MONTH = r"(" + "|".join(sorted({*_MONTHS, "may", *(m[:3] for m in _MONTHS)}, key=len, reverse=True)) + r")\.?"
+_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b", re.I)
+# Short forms, like "may", are read only next to a number ("Mar 3", "Sept. 21", "3rd of Jan"): "mar" is a verb and
+# Spanish for "sea", "Jan" a first name.
+_SHORT = "|".join(sorted({"may", "sept", *(m[:3] for m in _MONTHS)}, key=len, reverse=True))
+_SHORT_MONTH = re.compile(rf"\b({_SHORT})(?=\.?\s+\d)|(?<=\d)(?:st|nd|rd|th)?\s+(?:of\s+)?({_SHORT})\b", re.I)
+_ANY_MONTH = r"(" + "|".join(sorted({*_MONTHS, *_SHORT.split("|")}, key=len, reverse=True)) + r")\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r",?\s+(?:in\s+(?:the\s+year\s+)?)?(0?\d{4}|\d,\d{3})\b"  # read as numbers are: "01958", "1,958"
 # A whole date written with its month's name: "March 6, 1985" or "6 March 1985", "the 6th of March, 1985".
@@ -150,8 +181,8 @@ def facts(text: str) -> frozenset[int]:
                 end += 1
             found.append("id:" + text[start:end].strip("-_").lower())
         else:
-            found.append(_number(m.group()))
-    months = [*_MONTH.finditer(text), *_MAY.finditer(text)]  # a month is its number: "6 March" is 3/6
+            found += _amount(text, m)
+    months = [*_MONTH.finditer(text), *_SHORT_MONTH.finditer(text)]  # a month is its number: "6 March" is 3/6
     found += [_number(str(_MONTH_NUMBER[m.group(m.lastindex or 0).lower()[:3]])) for m in months]
     for m in _WRITTEN_DATE.finditer(text) if months else ():  # "March 6, 1985", "the 6th of March in the year 1985"
         month, day, year = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(4), m.group(6))
@@ -343,9 +374,108 @@ def _whole_date(a: str, b: str, year: str) -> str:
     return f"date:{_number(year)[1:]}:{x}-{y}"
 
 
+def _amount(text: str, m: re.Match[str]) -> list[str]:
+    """The facts of the number ``m`` of ``text``: its value, times any scale words after it ("2.5 million" and
+    "2,500,000" are one fact; "6億5,900万" states 659,000,000 and its parts). Digits grouped by spaces are one
+    number where they group thousands (`_thousands`), else each group is one ("+354 413 4270" states 354, 413
+    and 4270, as "354-413-4270" does)."""
+    value = _value(m.group())
+    if value is not None and (cjk := _CJK_SCALE.match(text, m.end())):  # 万, 億: the parts that follow add up
+        total = value.scaleb(_cjk_power(cjk.group(1)))
+        found = [_format(total)]
+        while (part := _NUMBER.match(text, cjk.end())) and (more := _value(part.group())) is not None:
+            cjk = _CJK_SCALE.match(text, part.end())
+            total += more.scaleb(_cjk_power(cjk.group(1)) if cjk else 0)
+            found.append(_format(total))
+            if not cjk:
+                break
+        return found
+    if value is not None and (words := _scale_words().match(text, m.end())):
+        return [_format(value.scaleb(sum(_scale_power(w) for w in _LETTERS.findall(words.group(1)))))]
+    if value is not None and m.start() and text[m.start() - 1] in "$£€¥" and (
+            letter := _CURRENCY_SCALE.match(text, m.end())):
+        return [_format(value.scaleb(_CURRENCY_POWERS[letter.group(1).lower()]))]
+    if _SPACE.search(m.group()) and not _thousands(text, m):
+        return [_number(part) for part in _SPACE.split(m.group())]
+    return [_number(m.group())]
+
+
+def _thousands(text: str, m: re.Match[str]) -> bool:
+    """Whether the spaces of the number ``m`` group thousands ("2 100 combattants"), not the digits of a phone
+    number ("+354 413 4270", "555 123 4567"): nothing but a word or a sign before it, no digit group after it."""
+    before, after = text[max(0, m.start() - 2):m.start()], text[m.end():m.end() + 2]
+    return not (re.search(r"[\d+][ \u00a0\u2009\u202f]?$", before) or re.match(r"[-./ \u00a0\u2009\u202f]?\d", after))
+
+
+def _cjk_power(scales: str) -> int:
+    return sum(_CJK_SCALES[c] for c in scales)  # "千万" is 10^7
+
+
+@functools.lru_cache(maxsize=1)
+def _scale_powers() -> dict[str, int]:
+    """Each scale word of `_SCALES` (and its canonical form) with its power of ten; a stem keeps its "*"."""
+    from guard.normalize import canonical
+
+    powers = {}
+    for power, names in _SCALES.items():
+        for name in names.split():
+            powers[name] = powers[canonical(name).text] = power
+    return powers
+
+
+def _scale_power(word: str) -> int:
+    powers, word = _scale_powers(), word.lower()
+    if word in powers:
+        return powers[word]
+    return next((p for name, p in powers.items() if name.endswith("*") and word.startswith(name[:-1])), 0)
+
+
+@functools.lru_cache(maxsize=1)
+def _scale_words() -> re.Pattern[str]:
+    """The scale words right after a number: "2 million", "$70-million", "$55bn", "2.000 mil millones"."""
+    names = "|".join(re.escape(n[:-1]) + r"\w*" if n.endswith("*") else re.escape(n)
+                     for n in sorted(_scale_powers(), key=len, reverse=True))
+    return re.compile(rf"[\s-]*((?:(?:{names})\.?\s+)*(?:{names})\b)", re.I)
+
+
+def _value(token: str) -> Decimal | None:
+    """A number's value, reading "." and "," as a reader of either convention would: a separator before a group
+    of three digits groups thousands ("93,000", "2.000 millones"), unless it follows a lone 0 ("0.125"); else it is
+    the decimal point ("6.1", "6,1"); of two kinds, the last is the decimal point ("8,983.80", "8.983,80"). None
+    when no reading fits (a version "1.2.10")."""
+    digits = _SPACE.sub("", _ascii(token))
+    seps = [c for c in digits if c in ".,"]
+    groups = re.split(r"[.,]", digits)
+    if not seps:
+        return Decimal(digits)
+    if len(set(seps)) == 2:  # thousands then a decimal point
+        if seps[-1] in seps[:-1] or any(len(g) != 3 for g in groups[1:-1]):
+            return None
+        return Decimal("".join(groups[:-1]) + "." + groups[-1])
+    if all(len(g) == 3 for g in groups[1:]) and (len(seps) > 1 or groups[0] != "0"):
+        return Decimal("".join(groups))
+    if len(seps) == 1:
+        return Decimal(groups[0] + "." + groups[1])
+    return None
+
+
 def _number(token: str) -> str:
-    digits = token.replace(",", "").replace(".", "")
+    """The fact of a number: its value (`_value`), or its digits when it has none ("1.2.10" is "#1210")."""
+    if (value := _value(token)) is not None:
+        return _format(value)
+    digits = re.sub(r"[.,\s]", "", _ascii(token))
     return "#" + (digits.lstrip("0") or "0")
+
+
+def _format(value: Decimal) -> str:
+    return "#" + format(value.normalize(), "f")
+
+
+def _ascii(token: str) -> str:
+    """``token`` with its digits in ASCII ("١٦٣٦" is 1636)."""
+    if token.isascii():
+        return token
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in token)
 
 
 def _hash(fact: str) -> int:

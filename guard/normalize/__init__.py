@@ -41,4 +41,4 @@ __all__ = [
     "views",
 ]
 
-NORMALIZATION_VERSION = "3"
+NORMALIZATION_VERSION = "4"

@@ -214,7 +214,7 @@ _LEET_TOKEN_RE = re.compile(r"(?<![^ \n])[^ \n0-9@$|!+]*[0-9@$|!+][^ \n]*")
 _MAX_LEET_TOKEN = 40  # longer tokens are identifiers, URLs or encoded blobs, not leet words
 _TOKEN_LEAD = frozenset("\"'([{<«“‘¿¡*_")
 _TOKEN_TRAIL = frozenset("\"')]}>»”’.,;:?!…*_")
-_TOKEN_PART_RE = re.compile(r"[^-./,:;'’_]+")
+_TOKEN_PART_RE = re.compile(r"[^-./,:;'’_\u3000-\u303f\u30fb]+")  # and CJK punctuation: "、", "。", "「", "・"
 _NUMERIC_PART_RE = re.compile(
     r"[$€£¥#]?[0-9]+(?:st|nd|rd|th|s|am|pm|k|m|bn|b|x|d|h|p|px|pt|kb|mb|gb|tb|kg|g|km|cm|mm"
     r"|ml|hz|khz|mhz|ghz|fps|mph|kph|yo|min|sec|ms|v|w|kw|mw)?"
@@ -263,7 +263,7 @@ def _deleet_short_token(token: str) -> str:
 def _latin_parts(token: str, i: int, j: int) -> Iterator[tuple[int, int]]:
     """The parts of token[i:j] that leet is read in: split at separators ("-", ".", "/", ...) and at letters
     of other scripts. A Chinese or Japanese sentence is one token (no spaces): its digits are numbers
-    ("20代", "6月18号"), not leet, and "！" between two characters is no "i"."""
+    ("20代", "6月18号", "Windows 2000、Windows XP"), not leet, and "！" between two characters is no "i"."""
     for part in _TOKEN_PART_RE.finditer(token, i, j):
         start = part.start()
         for k in range(part.start(), part.end()):
