@@ -5,10 +5,11 @@ share their shape, and the facts are a few tokens. This second stage looks at th
 content window (at build time) and each candidate window (at check time) it takes the *facts*: numbers,
 read as their values in either convention ("1,958", "01958" and "1 958" are 1958, "6.1" and "6,1" are 6.1),
 with the scale words after them in the languages the translation check reads ("$2 billion", "2.000
-millones de dólares", "20億ドル" and "2,000,000,000" are one number), and months, read as their numbers, so that a date in digits states what the same date written out does ("03/06/1985",
-"1985-03-06" and "6 March 1985" all state 3, 6 and 1985, and a whole date is one more fact, its year with
-its day and month in either order, so "March 3, 1954" is not "3/2/1954"; the order is not read, so "3 June
-1985" is no conflict with 03/06/1985: the check only ever misses a conflict that way, it never makes one). A
+millones de dólares", "20億ドル" and "2,000,000,000" are one number), and months, read as their numbers,
+so that a date in digits states what the same date written out does ("03/06/1985", "1985-03-06" and "6
+March 1985" all state 3, 6 and 1985, and a whole date is one more fact, its year with its day and month in
+either order, so "March 3, 1954" is not "3/2/1954"; the order is not read, so "3 June 1985" is no conflict
+with 03/06/1985: the check only ever misses a conflict that way, it never makes one). A
 pair of windows *conflicts* when the candidate states a fact the item window does not, and the item
 window states one the candidate does not: both name a date, and not the same one. A conflicting pair's
 semantic score is its cosine less `CONFLICT_PENALTY`.
