@@ -130,10 +130,16 @@ class Counting(Embedder):
 
 
 def test_chinese_is_read_in_simplified_characters_and_nothing_else_changes() -> None:
-    assert as_read(TRADITIONAL) == "Jane Roe于1961年出生于里斯本，当了三十年的海洋生物学家。"
-    assert as_read(JAPANESE) == JAPANESE  # kana: Japanese keeps its kanji
+    assert as_read(TRADITIONAL) == "Jane Roe于1961年出生于里斯本，当了三十年的海洋生物学家."
+    assert as_read("東京に住んでいる。") == "東京に住んでいる."  # kana: Japanese keeps its kanji
     assert as_read("大韓民國 국회") == "大韓民國 국회"  # Hangul: Korean keeps its hanja
     assert as_read(GERMAN) == GERMAN and as_read("") == ""
+
+
+def test_chinese_and_japanese_punctuation_is_read_as_latin() -> None:
+    # the multilingual embedder reads "。" worse than "." (Japanese translations caught more often)
+    assert as_read("「こんにちは」、トム。元気？") == '"こんにちは", トム. 元気？'
+    assert as_read("他走了。我也走了。") == "他走了. 我也走了."
 
 
 @pytest.mark.parametrize(("text", "read"), [

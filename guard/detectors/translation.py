@@ -129,10 +129,20 @@ def embed_readings(embedder: Embedder, pairs: Sequence[tuple[str, str]], *, prog
 
 def as_read(text: str) -> str:
     """``text`` as the multilingual embedder reads it: Chinese (Han characters, no kana or Hangul: Japanese
-    keeps its kanji, Korean its hanja) in simplified characters; anything else unchanged."""
+    keeps its kanji, Korean its hanja) in simplified characters, and the full stop, comma and quotes of
+    Chinese and Japanese as Latin ones (`_CJK_PUNCTUATION`); anything else unchanged.
+
+    USE reads "。" worse than ".": with it read as ".", a throwaway replay of the translation check caught
+    Japanese translations at 1% false blocks 0.13 -> 0.25 on Tatoeba and 0.49 -> 0.57 on stsb_multi_mt
+    (every negative kept), Chinese 0.64 -> 0.67 and 0.67 -> 0.64."""
+    text = text.translate(_CJK_PUNCTUATION).strip() if _CJK_MARKS.search(text) else text
     if not _HAN.search(text) or _KANA_OR_HANGUL.search(text):
         return text
     return _simplified()(text)
+
+
+_CJK_PUNCTUATION = str.maketrans({"。": ". ", "、": ", ", "「": '"', "」": '"', "『": '"', "』": '"'})
+_CJK_MARKS = re.compile("[。、「」『』]")
 
 
 @functools.lru_cache(maxsize=1)

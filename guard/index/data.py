@@ -396,7 +396,7 @@ def content_windows(text: str) -> tuple[View, list[Window]]:
 
 
 # What `embed_translated` embeds, stored with the vectors: vectors made another way are embedded again.
-TRANSLATED_TEXT = "mean of canonical and as written; Chinese simplified"
+TRANSLATED_TEXT = "mean of canonical and as written; Chinese simplified; CJK punctuation as Latin"
 
 
 def embed_translated(embedder: Embedder, windows: Sequence[str], *, progress: bool = False) -> np.ndarray:
