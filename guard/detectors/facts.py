@@ -88,8 +88,9 @@ CONFLICT_PENALTY = 0.25  # below the default semantic threshold for any cosine u
 
 # A number: digits with "." or "," between groups, or a space before a group of three ("93 000": French,
 # Russian and Polish write thousands so). `_amount` reads its value and any scale after it (`_SCALES`).
-_NUMBER = re.compile(r"\d+(?:[.,]\d+|[ \u00a0\u2009\u202f]\d{3}(?!\d))*")
-_SPACE = re.compile(r"[ \u00a0\u2009\u202f]")
+_SPACES = " \u00a0\u2009\u202f"  # a space, no-break and thin ones
+_NUMBER = re.compile(rf"\d+(?:[.,]\d+|[{_SPACES}]\d{{3}}(?!\d))*")
+_SPACE = re.compile(f"[{_SPACES}]")
 # Words that multiply the number before them, in English and the languages the translation check reads: "$2
 # billion", "2.000 millones" and "20億" are one amount. A run of them multiplies ("mil millones", "3千万").
 # German "Billion(en)" and Polish "bilion" are 10^12, as "trillion" is; French "billion" (also 10^12) is left
@@ -358,12 +359,7 @@ def _foreign_dates(text: str) -> list[str]:
 def _foreign_months() -> tuple[dict[str, int], re.Pattern[str]]:
     """Each month name of `_FOREIGN_MONTHS` (and its canonical form) with its number, and the pattern of a
     whole date written with one, day first."""
-    from guard.normalize import canonical
-
-    numbers = {}
-    for names in _FOREIGN_MONTHS.values():
-        for n, name in enumerate(names.split(), 1):
-            numbers[name] = numbers[canonical(name).text] = n
+    numbers = _with_canonical((name, n) for names in _FOREIGN_MONTHS.values() for n, name in enumerate(names.split(), 1))
     names = "|".join(sorted(numbers, key=len, reverse=True))
     return numbers, re.compile(rf"\b(\d{{1,2}})(?:\.|er|º)?\s+(?:de\s+)?({names})\s+(?:de\s+)?(\d{{4}})\b", re.I)
 
@@ -398,14 +394,14 @@ def _amount(text: str, m: re.Match[str]) -> list[str]:
         return [_format(value.scaleb(_CURRENCY_POWERS[letter.group(1).lower()]))]
     if _SPACE.search(m.group()) and not _thousands(text, m):
         return [_number(part) for part in _SPACE.split(m.group())]
-    return [_number(m.group())]
+    return [_format(value) if value is not None else _number(m.group())]
 
 
 def _thousands(text: str, m: re.Match[str]) -> bool:
     """Whether the spaces of the number ``m`` group thousands ("2 100 combattants"), not the digits of a phone
     number ("+354 413 4270", "555 123 4567"): nothing but a word or a sign before it, no digit group after it."""
     before, after = text[max(0, m.start() - 2):m.start()], text[m.end():m.end() + 2]
-    return not (re.search(r"[\d+][ \u00a0\u2009\u202f]?$", before) or re.match(r"[-./ \u00a0\u2009\u202f]?\d", after))
+    return not (re.search(rf"[\d+][{_SPACES}]?$", before) or re.match(rf"[-./{_SPACES}]?\d", after))
 
 
 def _cjk_power(scales: str) -> int:
@@ -415,13 +411,18 @@ def _cjk_power(scales: str) -> int:
 @functools.lru_cache(maxsize=1)
 def _scale_powers() -> dict[str, int]:
     """Each scale word of `_SCALES` (and its canonical form) with its power of ten; a stem keeps its "*"."""
+    return _with_canonical((name, power) for power, names in _SCALES.items() for name in names.split())
+
+
+def _with_canonical(words: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """``words`` as a table, each also under its canonical form (`guard.normalize.canonical` folds a Cyrillic
+    letter that looks Latin in a Latin sentence: "мaя"), the text the facts are read from."""
     from guard.normalize import canonical
 
-    powers = {}
-    for power, names in _SCALES.items():
-        for name in names.split():
-            powers[name] = powers[canonical(name).text] = power
-    return powers
+    table = {}
+    for word, n in words:
+        table[word] = table[canonical(word).text] = n
+    return table
 
 
 def _scale_power(word: str) -> int:

@@ -18,6 +18,7 @@ from guard.normalize.chars import (
     _char_classes,
     _char_info,
     _codepoints,
+    _confusable_keys,
     _confusable_table,
     _fold_cluster,
     _from_codepoints,
@@ -116,7 +117,7 @@ def _fold_confusables(buf: _Buf) -> _Buf:
     other = int(np.count_nonzero(scripts == _OTHER))
     cps = _codepoints(text)
     if latin > other:
-        unfoldable = (scripts == _OTHER) & ~np.isin(cps, np.fromiter(table, np.uint32, len(table)))
+        unfoldable = (scripts == _OTHER) & ~np.isin(cps, _confusable_keys())
         if not unfoldable.any():
             return _with_text(buf, _translate(text, table))
         letter = scripts != _NOT_LETTER  # words: runs of letters ("ΣΟΛΕΑΣ,NI,Λευκωσία" is three)

@@ -181,6 +181,12 @@ def _char_classes(text: str, classify: Callable[[str], int]) -> np.ndarray:
     return table[cps]
 
 
+@functools.lru_cache(maxsize=1)
+def _confusable_keys() -> np.ndarray:
+    """The code points `_confusable_table` folds, as an array (for ``np.isin``)."""
+    return np.fromiter(_confusable_table(), np.uint32)
+
+
 def _lookup_table(cps: np.ndarray, mapping: dict[int, str]) -> np.ndarray | None:
     """Code point table applying a one-char-to-one-char mapping to the chars of cps (non-empty)."""
     hits = [cp for cp in _present(cps).tolist() if cp in mapping]
