@@ -8,7 +8,7 @@ from pathlib import Path
 
 from benchmarks.data import DEFAULT_DATA
 
-RUNNERS = {"attacks": "benchmarks.attack_matrix", "dates": "benchmarks.dates", "defaults": "benchmarks.defaults", "facts": "benchmarks.facts", "engine": "benchmarks.engine", "finetune": "benchmarks.finetune", "memorize": "benchmarks.memorize", "generation": "benchmarks.generation",
+RUNNERS = {"attacks": "benchmarks.attack_matrix", "dates": "benchmarks.dates", "defaults": "benchmarks.defaults", "facts": "benchmarks.facts", "gate": "benchmarks.gate", "engine": "benchmarks.engine", "finetune": "benchmarks.finetune", "memorize": "benchmarks.memorize", "generation": "benchmarks.generation",
            "proxy": "benchmarks.proxy", "quality": "benchmarks.quality", "report": "benchmarks.report", "rerank": "benchmarks.rerank",
            "scale": "benchmarks.scale"}
 

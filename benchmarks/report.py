@@ -120,7 +120,16 @@ def facts(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"dates": dates, "engine": engine, "facts": facts,
+def gate(r: dict[str, Any]) -> str:
+    out = ["| windows of | windows | read as another language | example (English: read as another language; "
+           "other: read as English) |", "|---|---|---|---|"]
+    for group, label, key in (("english", "English: {}", "read"), ("foreign", "{}", "not_read")):
+        out += [f"| {label.format(name)} | {v['windows']} | {v['read_as_foreign']} ({_pct(v['share'])}) | "
+                f"{(v[key] or [''])[0].replace('|', '/')} |" for name, v in r.get(group, {}).items()]
+    return "\n".join(out)
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"dates": dates, "engine": engine, "facts": facts, "gate": gate,
                                                          "generation": generation, "proxy": proxy, "quality": quality}
 
 
