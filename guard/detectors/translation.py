@@ -165,20 +165,33 @@ def _simplified() -> Any:
 def _leaning_words() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     """Per language of `LATIN_LANGUAGES`: (its words that lean away from English, English words that lean away
     from it). "no", "me", "a" are common in Spanish and English alike: they say nothing either way; "piensas"
-    (Spanish zipf 4.4, English 0) says Spanish, "thin" says English. Read from wordfreq's lists: the English
-    list down to zipf 1 (``large``), the other language's down to `_MIN_ZIPF` (``small``; a word not in it is
-    taken as unused there). ~0.5 s, once per process."""
-    from wordfreq import get_frequency_dict
+    (Spanish zipf 4.4, English 0) says Spanish, "thin" says English. Read from wordfreq's lists: English down
+    to zipf 1 (its ``best`` list, the one `guard.detectors.names` reads and wordfreq keeps), the other
+    language's down to `_MIN_ZIPF` (``small``, read here and let go; a word not in it is taken as unused
+    there). ~1 s and ~30 MB, once per process."""
+    from wordfreq import available_languages, get_frequency_dict, read_cBpack
 
-    english_all = get_frequency_dict("en", "large")
-    english = {w: z for w, f in get_frequency_dict("en", "small").items() if (z := _zipf(f)) >= _MIN_ZIPF}
+    english_all = get_frequency_dict("en", "best")
+    english = {w: z for w, f in english_all.items() if (z := _zipf(f)) >= _MIN_ZIPF}
+    lists = available_languages("small")
     out = {}
     for lang in LATIN_LANGUAGES:
-        theirs = {w: z for w, f in get_frequency_dict(lang, "small").items() if (z := _zipf(f)) >= _MIN_ZIPF}
+        theirs = _in_common_use(read_cBpack(lists[lang]))
         out[lang] = (
             frozenset(w for w, z in theirs.items() if z - _zipf(english_all.get(w, 0.0)) >= _MORE_COMMON),
             frozenset(w for w, z in english.items() if z - theirs.get(w, 0.0) >= _MORE_COMMON),
         )
+    return out
+
+
+def _in_common_use(buckets: list[list[str]]) -> dict[str, float]:
+    """Word -> zipf value for the words of a wordfreq list (one bucket of words per centibel of frequency,
+    the most frequent first) at `_MIN_ZIPF` or above."""
+    out = {}
+    for centibels, bucket in enumerate(buckets):
+        if (zipf := 9 - centibels / 100) < _MIN_ZIPF:
+            break
+        out.update(dict.fromkeys(bucket, zipf))
     return out
 
 
