@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,9 @@ class Guard:
             from guard.rerank import WEIGHTS
 
             rerank = english and WEIGHTS.is_file()
+            if english and not rerank:  # a pip install without `make`: scores hard negatives worse, say so
+                warnings.warn(f"guard runs without its second stage: no reranker weights at {WEIGHTS} (`make` or "
+                              "`python -m benchmarks rerank` trains them; rerank=False silences this)", stacklevel=2)
         self.rerank: Rerank | None = _reranker(rerank)
         self.names = english if names is None else names
         self.perturbed = english if perturbed is None else perturbed

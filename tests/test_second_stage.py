@@ -10,6 +10,7 @@ import pytest
 
 from guard import Guard, Item, Matcher
 from guard.detectors import concept, names, semantic
+from guard.embedding import DEFAULT_MODEL_NAME
 from guard.index import Index, build_index
 from guard.rerank import BOOST, PENALTY, adjusted
 
@@ -41,6 +42,16 @@ def test_adjusted_lowers_on_doubt_and_raises_only_on_a_whole_restatement() -> No
     assert adjusted(0.9, None, 0.0) == adjusted(0.9, None, 0.5) == 0.9  # the whole item: only a restatement counts
     assert adjusted(0.9, None, 1.0) == pytest.approx(0.9 + BOOST)
     assert adjusted(0.9, 0.0, 1.0) == pytest.approx(0.9 - PENALTY + BOOST)
+
+
+def test_a_guard_without_the_reranker_weights_says_so(fake_embedder: FakeEmbedder, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    index = build_index([Item("job", "content", text=JOB)], fake_embedder)
+    index.manifest["embedder"]["name"] = DEFAULT_MODEL_NAME  # the second stage's default is on for these
+    monkeypatch.setattr("guard.rerank.WEIGHTS", tmp_path / "missing.safetensors")
+    with pytest.warns(UserWarning, match="without its second stage"):
+        assert Guard(index, fake_embedder).rerank is None
+    Guard(index, fake_embedder, rerank=False)  # asked for: no warning (warnings are errors in the suite)
 
 
 def test_near_pairs_are_reranked_with_the_item_window_text(fake_embedder: FakeEmbedder) -> None:
