@@ -162,25 +162,29 @@ def _simplified() -> Any:
 
 
 @functools.lru_cache(maxsize=1)
-def _leaning_words() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """Per language of `LATIN_LANGUAGES`: (its words that lean away from English, English words that lean away
-    from it). "no", "me", "a" are common in Spanish and English alike: they say nothing either way; "piensas"
-    (Spanish zipf 4.4, English 0) says Spanish, "thin" says English. Read from wordfreq's lists: English down
-    to zipf 1 (its ``best`` list, the one `guard.detectors.names` reads and wordfreq keeps), the other
-    language's down to `_MIN_ZIPF` (``small``, read here and let go; a word not in it is taken as unused
-    there). ~1 s and ~30 MB, once per process."""
+def _leaning_words() -> dict[str, int]:
+    """Word -> bits: bit ``i`` when the word leans to language ``i`` of `LATIN_LANGUAGES` away from English, bit
+    ``i + len(LATIN_LANGUAGES)`` when it is an English word that leans away from that language. "no", "me",
+    "a" are common in Spanish and English alike: they say nothing either way; "piensas" (Spanish zipf 4.4,
+    English 0) says Spanish, "thin" says English. Read from wordfreq's lists: English down to zipf 1 (its
+    ``best`` list, the one `guard.detectors.names` reads and wordfreq keeps), the other language's down to
+    `_MIN_ZIPF` (``small``, read here and let go; a word not in it is taken as unused there). ~1 s and ~30 MB,
+    once per process."""
     from wordfreq import available_languages, get_frequency_dict, read_cBpack
 
     english_all = get_frequency_dict("en", "best")
     english = {w: z for w, f in english_all.items() if (z := _zipf(f)) >= _MIN_ZIPF}
     lists = available_languages("small")
-    out = {}
-    for lang in LATIN_LANGUAGES:
+    out: dict[str, int] = {}
+    masks: dict[int, int] = {}  # one int object per distinct mask, not one per word
+    for bit, lang in enumerate(LATIN_LANGUAGES):
         theirs = _in_common_use(read_cBpack(lists[lang]))
-        out[lang] = (
-            frozenset(w for w, z in theirs.items() if z - _zipf(english_all.get(w, 0.0)) >= _MORE_COMMON),
-            frozenset(w for w, z in english.items() if z - theirs.get(w, 0.0) >= _MORE_COMMON),
-        )
+        leaning = [w for w, z in theirs.items() if z - _zipf(english_all.get(w, 0.0)) >= _MORE_COMMON]
+        away = [w for w, z in english.items() if z - theirs.get(w, 0.0) >= _MORE_COMMON]
+        for words, at in ((leaning, bit), (away, bit + len(LATIN_LANGUAGES))):
+            for w in words:
+                mask = out.get(w, 0) | 1 << at
+                out[w] = masks.setdefault(mask, mask)
     return out
 
 
@@ -222,9 +226,11 @@ def foreign(text: str) -> bool:
         return True
     words = _words(text)
     need = _MIN_SHARE * len(words)
-    for theirs, ours in _leaning_words().values():
-        hits = sum(w in theirs for w in words)
-        if hits >= need and hits > sum(w in ours for w in words):
+    leaning = _leaning_words()
+    masks = [leaning.get(w, 0) for w in words]
+    for bit in range(len(LATIN_LANGUAGES)):
+        hits = sum(m >> bit & 1 for m in masks)
+        if hits >= need and hits > sum(m >> (bit + len(LATIN_LANGUAGES)) & 1 for m in masks):
             return True
     return False
 
